@@ -1,0 +1,1 @@
+"""`python -m etl`: pulls public indicators into the DuckDB store (see `python -m etl --help`)."""

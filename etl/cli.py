@@ -1,0 +1,234 @@
+"""`python -m etl` — build, import, refresh, snapshot, status. Exit codes: 0 ok, 1 a series or file failed, 2 usage."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from etl import importer, load, snapshot
+from etl.http import make_session
+from etl.load import Outcome
+from etl.refresh import SOURCES, refresh
+from etl.series import SourceError, utc_now
+from sti import queries, settings
+from sti.catalog import CatalogError, catalog as project_catalog
+from sti.db import Contents, DataCheckError, connect_readonly, read_contents, write_database
+
+EPILOG = """environment:
+  STI_DB             database file (default data/sti.duckdb)
+  STI_WORLDBANK_API  World Bank Indicators API v2 base URL (default https://api.worldbank.org/v2)
+  STI_OWID_BASE      Our World in Data grapher base URL (default https://ourworldindata.org/grapher)
+  STI_HTTP_TIMEOUT   HTTP timeout in seconds (default 30)
+
+exit codes: 0 success, 1 a file or series failed (details above the summary), 2 usage error"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m etl", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        description="Load public STI indicators into the OTS STI Monitor database (DuckDB).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="make the database from the bundled snapshot (offline, seconds)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+                       description="Make the database from the bundled snapshot in data/snapshot/, offline. "
+                                   "Derived indicators are computed on the way.")
+    p.add_argument("--snapshot", metavar="DIR", type=Path, default=None,
+                   help="snapshot folder to read (default data/snapshot)")
+
+    p = sub.add_parser("import", help="load publisher files in their own download formats",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+                       description="Load publisher downloads: World Bank bulk CSVs (API_<code>_DS2_….csv), their "
+                                   "zip, Metadata_Country/Metadata_Indicator CSVs, World Bank API JSON responses, "
+                                   "and Our World in Data grapher CSVs (with their .metadata.json if beside them). "
+                                   "Folders are read for .csv/.zip/.json files. Each series is replaced whole; "
+                                   "where two files hold the same series the newer vintage wins. If any file "
+                                   "cannot be read, nothing is written.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    p.add_argument("--fresh", action="store_true",
+                   help="start from an empty database instead of merging into the current one")
+    p.add_argument("--vintage", metavar="DATE",
+                   help="vintage for OWID CSVs that come without .metadata.json (default: 'undated (data to Y)')")
+
+    p = sub.add_parser("refresh", help="pull series live from the publishers' APIs",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+                       description="Fetch every catalogue series of the chosen source(s) from the live API: the "
+                                   "World Bank Indicators API v2 (one request per indicator for all our countries) "
+                                   "and Our World in Data grapher CSVs. A series that fails keeps its stored data; "
+                                   "an older vintage never replaces a newer one.")
+    p.add_argument("--source", choices=SOURCES, action="append",
+                   help="only this source (repeatable; default: all)")
+    p.add_argument("--indicator", nargs="+", metavar="CODE", help="only these catalogue indicator codes")
+
+    p = sub.add_parser("snapshot", help="write data/snapshot/ from the database",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+                       description="Write the bundled snapshot from the database: a sorted observations CSV, the "
+                                   "publisher metadata CSV and a manifest (per source: vintages, rows, checksum).")
+    p.add_argument("--out", metavar="DIR", type=Path, default=None, help="folder to write (default data/snapshot)")
+
+    sub.add_parser("status", help="what is in the database",
+                   formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+                   description="Per source and indicator: rows, countries, years covered, vintage and last run; "
+                               "then the latest ETL runs.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        cat = project_catalog()
+        return {"build": cmd_build, "import": cmd_import, "refresh": cmd_refresh, "snapshot": cmd_snapshot,
+                "status": cmd_status}[args.command](args, cat)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (CatalogError, SourceError, DataCheckError, snapshot.SnapshotError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the database was not changed", file=sys.stderr)
+        return 130
+
+
+class UsageError(Exception):
+    pass
+
+
+def _progress(total: int, desc: str) -> tqdm:
+    return tqdm(total=total, desc=desc, unit="file" if desc == "import" else "series", file=sys.stderr,
+                disable=None, leave=False)
+
+
+# --- commands -------------------------------------------------------------------------------------------------------
+
+def cmd_build(args: argparse.Namespace, cat) -> int:
+    t0, started = time.perf_counter(), utc_now()
+    directory = args.snapshot or settings.SNAPSHOT_DIR
+    observations, metadata, manifest = snapshot.read_snapshot(directory)
+    observations = load.with_derived(observations, cat)
+    outcomes = [Outcome("all", source, "ok", int((observations["source"] == source).sum()), None,
+                        f"built from the bundled snapshot ({info['rows']} published rows, vintages "
+                        f"{', '.join(info['vintages'])}; derived indicators recomputed)")
+                for source, info in manifest["sources"].items()]
+    runs = load.run_rows(pd.DataFrame(columns=queries.RUN_COLUMNS), outcomes, started)
+    path = settings.db_path()
+    write_database(path, cat, Contents(observations=observations, metadata=metadata, runs=runs))
+    _print_database(path, time.perf_counter() - t0)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, cat) -> int:
+    t0, started = time.perf_counter(), utc_now()
+    files = importer.expand(args.paths)
+    if not files:
+        raise UsageError("no .csv, .zip or .json files found in the paths given")
+    batch = importer.Batch()
+    with _progress(len(files), "import") as bar:
+        for f in files:
+            bar.set_postfix_str(f.name[:40])
+            importer.read_path(f, cat, batch, vintage=args.vintage)
+            bar.update()
+    if not batch.series and not batch.metadata:
+        raise SourceError(", ".join(map(str, args.paths)), "no series found")
+    path = settings.db_path()
+    outcomes = load.apply(path, cat, batch.series, [], started, metadata=batch.metadata_frame(), fresh=args.fresh)
+    _print_outcomes(outcomes)
+    _print_database(path, time.perf_counter() - t0)
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace, cat) -> int:
+    t0, started = time.perf_counter(), utc_now()
+    sources = args.source or list(SOURCES)
+    wanted = [i for s in sources for i in cat.indicators_from(s)]
+    if args.indicator:
+        known = {i.code: i for i in cat.indicators}
+        for code in args.indicator:
+            if code not in known:
+                raise UsageError(f"unknown indicator {code!r} (see data/catalog/indicators.toml)")
+            if known[code].derived:
+                raise UsageError(f"{code} is derived ({known[code].derived.formula}); refresh its inputs instead")
+            if known[code].source not in sources:
+                raise UsageError(f"{code} comes from {known[code].source}, not from {', '.join(sources)}")
+        wanted = [known[c] for c in dict.fromkeys(args.indicator)]
+    session = make_session()
+    with _progress(len(wanted), "refresh") as bar:
+        series, failures = refresh(cat, wanted, session, on_done=bar.update)
+    path = settings.db_path()
+    outcomes = load.apply(path, cat, series, failures, started)
+    _print_outcomes(outcomes)
+    _print_database(path, time.perf_counter() - t0)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        print(f"\n{len(failed)} of {len(wanted)} series failed and kept their stored data.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace, cat) -> int:
+    path = settings.db_path()
+    if not path.exists():
+        raise UsageError(f"no database at {path}: run `python -m etl build` or `python -m etl import` first")
+    contents = read_contents(path)
+    out = args.out or settings.SNAPSHOT_DIR
+    manifest = snapshot.write_snapshot(contents.observations, contents.metadata, cat, out)
+    rows = [{"source": s, "indicators": len(v["indicators"]), "rows": v["rows"], "vintages": ", ".join(v["vintages"]),
+             "sha256": v["sha256"][:12]} for s, v in manifest["sources"].items()]
+    print(pd.DataFrame(rows).to_string(index=False))
+    print(f"\nWrote {out} ({manifest['files'][snapshot.OBSERVATIONS]['rows']} published observations; "
+          "derived indicators are recomputed by `build`).")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, cat) -> int:
+    path = settings.db_path()
+    if not path.exists():
+        raise UsageError(f"no database at {path}: run `python -m etl build` first")
+    con = connect_readonly(path)
+    try:
+        table = queries.status(con)
+        runs = queries.runs(con).tail(10)
+    finally:
+        con.close()
+    table["years"] = [f"{a}-{b}" if pd.notna(a) else "-" for a, b in zip(table["first_year"], table["last_year"])]
+    table["last_run"] = table["last_run"].astype("string").fillna("-")
+    print(table[["source", "indicator", "rows", "countries", "years", "vintage", "last_run"]]
+          .fillna("-").to_string(index=False))
+    print("\nLatest runs:")
+    print(runs[["id", "finished", "source", "status", "rows", "message"]].to_string(index=False, max_colwidth=90))
+    _print_database(path, None)
+    return 0
+
+
+# --- output ---------------------------------------------------------------------------------------------------------
+
+def _print_outcomes(outcomes: list[Outcome]) -> None:
+    if not outcomes:
+        return
+    frame = pd.DataFrame([{"status": o.status, "indicator": o.indicator, "source": o.source, "rows": o.rows,
+                           "vintage": o.vintage or "-", "detail": o.message} for o in outcomes])
+    order = {"failed": 0, "skipped": 1, "ok": 2}
+    frame = frame.sort_values(["status", "indicator"], key=lambda s: s.map(order) if s.name == "status" else s)
+    print(frame.to_string(index=False, max_colwidth=100))
+    for o in outcomes:
+        if o.status == "failed":
+            print(f"failed: {o.indicator} from {o.origin}: {o.message}", file=sys.stderr)
+
+
+def _print_database(path: Path, seconds: float | None) -> None:
+    con = connect_readonly(path)
+    try:
+        s = queries.database_summary(con)
+    finally:
+        con.close()
+    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    print(f"\n{path}: {s['rows']} observations, {s['indicators']} indicators, {s['countries']} countries, "
+          f"years {s['first_year']}-{s['last_year']}{took}.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

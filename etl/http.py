@@ -1,0 +1,67 @@
+"""The one way the ETL talks HTTP: a session that retries transient failures, and a checked JSON/text getter."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from etl.series import SourceError
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+USER_AGENT = "ots-sti-monitor-etl (+https://github.com/; open-source STI dashboard)"
+
+
+def make_session(retries: int = 3, backoff_factor: float = 0.5) -> requests.Session:
+    """Retries 429/5xx, timeouts and resets with exponential backoff and jitter, honouring Retry-After."""
+    retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff_factor,
+                  backoff_jitter=backoff_factor / 2 if backoff_factor else 0.0, status_forcelist=RETRY_STATUSES,
+                  allowed_methods=frozenset({"GET"}), respect_retry_after_header=True, raise_on_status=False)
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def get_text(session: requests.Session, url: str, *, params: dict[str, Any] | None = None,
+             timeout: float) -> str:
+    """GET a body as text, or raise SourceError naming the URL and the reason (never a raw traceback)."""
+    try:
+        response = session.get(url, params=params, timeout=timeout)
+    except requests.exceptions.RetryError as exc:
+        raise SourceError(url, f"gave up after retries: {exc.__class__.__name__}") from None
+    except requests.exceptions.Timeout:
+        raise SourceError(url, f"no answer within {timeout:g} s (STI_HTTP_TIMEOUT), after retries") from None
+    except requests.exceptions.ConnectionError as exc:
+        raise SourceError(url, f"could not connect ({_short(exc)}), after retries") from None
+    except requests.exceptions.RequestException as exc:
+        raise SourceError(url, f"request failed: {_short(exc)}") from None
+    shown = response.url or url
+    if response.status_code != 200:
+        raise SourceError(shown, f"HTTP {response.status_code} {response.reason or ''}".strip())
+    response.encoding = response.encoding or "utf-8"
+    return response.text
+
+
+def get_json(session: requests.Session, url: str, *, params: dict[str, Any] | None = None, timeout: float) -> Any:
+    text = get_text(session, url, params=params, timeout=timeout)
+    shown = requests.Request("GET", url, params=params).prepare().url or url
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        stripped = text.lstrip("\ufeff \r\n\t")
+        if stripped[:1] == "<":
+            raise SourceError(shown, "answered with an HTML page, not JSON (maintenance or error page?)") from None
+        if not stripped:
+            raise SourceError(shown, "answered with an empty body") from None
+        raise SourceError(shown, f"answered with a body that is not valid JSON (truncated?): {exc.msg} "
+                                 f"at character {exc.pos}") from None
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 160 else text[:157] + "..."

@@ -1,0 +1,102 @@
+"""Read publisher files in their own download formats, recognised by content (not by name where avoidable)."""
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from etl.series import Series, SourceError
+from etl.sources import owid, worldbank
+from sti import queries
+from sti.catalog import Catalog
+
+_WB_SUFFIX = re.compile(r"(_DS2_[a-z]{2}_csv_v2_\d+)")
+SUPPORTED = (".csv", ".zip", ".json")
+
+
+@dataclass
+class Batch:
+    series: list[Series] = field(default_factory=list)
+    # (kind, key, field, value, source, file name) until the vintage is known from the data file beside it
+    metadata: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
+
+    def metadata_frame(self) -> pd.DataFrame:
+        """Publisher metadata with the vintage of the data file from the same download (same _DS2_… suffix)."""
+        vintages = {}
+        for s in self.series:
+            match = _WB_SUFFIX.search(Path(s.origin).name)
+            if match:
+                vintages[match.group(1)] = s.vintage
+        rows = []
+        for kind, key, fld, value, source, name in self.metadata:
+            match = _WB_SUFFIX.search(name)
+            rows.append((kind, key, fld, value, source, vintages.get(match.group(1) if match else "", "undated")))
+        return pd.DataFrame(rows, columns=queries.METADATA_COLUMNS)
+
+
+def expand(paths: list[str]) -> list[Path]:
+    """Files named, and the supported files inside folders named (OWID .metadata.json travel with their CSV)."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUPPORTED
+                              and not f.name.endswith(".metadata.json")))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise SourceError(raw, "no such file or folder")
+    return out
+
+
+def read_path(path: Path, catalog: Catalog, batch: Batch, *, vintage: str | None = None) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                for member in zf.namelist():
+                    if member.lower().endswith(".csv"):
+                        _read_csv_bytes(zf.read(member), f"{path}!{member}", Path(member).name, catalog, batch,
+                                        vintage=vintage)
+        except zipfile.BadZipFile:
+            raise SourceError(str(path), "is not a valid zip file (corrupted or incomplete download?)") from None
+        return
+    if suffix == ".json":
+        if path.name.endswith(".metadata.json"):
+            return  # read together with the OWID CSV it describes
+        try:
+            body = json.loads(path.read_bytes().decode("utf-8-sig"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SourceError(str(path), f"is not valid JSON: {exc}") from None
+        batch.series.extend(worldbank.parse_api_pages([body], str(path), catalog, strict=False))
+        return
+    if suffix == ".csv":
+        _read_csv_bytes(path.read_bytes(), str(path), path.name, catalog, batch, vintage=vintage, csv_path=path)
+        return
+    raise SourceError(str(path), f"unsupported file type {suffix or '(none)'}: expected .csv, .zip or .json")
+
+
+def _read_csv_bytes(raw: bytes, origin: str, name: str, catalog: Catalog, batch: Batch, *,
+                    vintage: str | None, csv_path: Path | None = None) -> None:
+    text = worldbank.decode(raw, origin)
+    kind = worldbank.file_kind(text)
+    if kind == "bulk":
+        batch.series.extend(worldbank.parse_bulk_csv(text, origin, catalog))
+    elif kind == "metadata_indicator":
+        batch.metadata.extend(("indicator", k, f, v, worldbank.SOURCE, name)
+                              for k, f, v in worldbank.parse_metadata_indicator(text, origin, catalog))
+    elif kind == "metadata_country":
+        batch.metadata.extend(("country", k, f, v, worldbank.SOURCE, name)
+                              for k, f, v in worldbank.parse_metadata_country(text, origin, catalog))
+    elif text.lstrip("\ufeff").startswith("Entity,Code,"):
+        metadata = owid.read_metadata_file(csv_path) if csv_path else None
+        slug = owid.slug_from_metadata(metadata) or Path(name).stem
+        batch.series.append(owid.parse_grapher_csv(text, origin, catalog, slug=slug, metadata=metadata,
+                                                   vintage=vintage))
+    else:
+        raise SourceError(origin, "not a recognised download: expected a World Bank bulk or Metadata CSV, or an "
+                                  "Our World in Data grapher CSV", 1)

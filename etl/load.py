@@ -1,0 +1,151 @@
+"""From parsed series to a new database: pick vintages, merge per series, compute derived indicators, write.
+
+Rules: a series is replaced whole or not at all (vintages are never mixed); an older vintage never replaces a newer
+one; a series that failed keeps its last good data; derived indicators are recomputed from what is stored.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from etl.series import Series, utc_now
+from sti import queries
+from sti.catalog import Catalog
+from sti.db import Contents, empty_contents, read_contents, write_database
+
+_LEADING_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+
+
+@dataclass
+class Outcome:
+    """What happened to one series in one ETL command; becomes a row of etl_run and of the summary table."""
+    indicator: str
+    source: str
+    status: str          # ok | failed | skipped
+    rows: int
+    vintage: str | None
+    message: str
+    origin: str = ""
+
+
+def vintage_key(vintage: str | None) -> str | None:
+    match = _LEADING_DATE.match(vintage or "")
+    return match.group(1) if match else None
+
+
+def pick_newest(batch: list[Series]) -> tuple[list[Series], list[Outcome]]:
+    """Where several files hold the same series, the newest vintage wins whole; the others are reported."""
+    by_indicator: dict[str, list[Series]] = {}
+    for s in batch:
+        by_indicator.setdefault(s.indicator, []).append(s)
+    chosen, outcomes = [], []
+    for group in by_indicator.values():
+        # Sort by vintage date (undated last), keep input order among equals: the later file then wins.
+        ranked = sorted(enumerate(group), key=lambda p: (vintage_key(p[1].vintage) or "", p[0]))
+        winner = ranked[-1][1]
+        chosen.append(winner)
+        for _, s in ranked[:-1]:
+            outcomes.append(Outcome(s.indicator, s.source, "skipped", 0, s.vintage,
+                                    f"superseded by vintage {winner.vintage} from {Path(winner.origin).name}",
+                                    s.origin))
+    return chosen, outcomes
+
+
+def merge(current: pd.DataFrame, incoming: list[Series], catalog: Catalog) -> tuple[pd.DataFrame, list[Outcome]]:
+    """Replace each incoming series whole in `current`, unless the stored vintage is newer."""
+    stored = current.groupby("indicator")["vintage"].first().to_dict() if len(current) else {}
+    keep = current
+    parts, outcomes = [], []
+    for s in incoming:
+        old = stored.get(s.indicator)
+        new_key, old_key = vintage_key(s.vintage), vintage_key(old)
+        if old is not None and new_key and old_key and new_key < old_key:
+            outcomes.append(Outcome(s.indicator, s.source, "skipped", 0, s.vintage,
+                                    f"refused: vintage {s.vintage} is older than the stored {old}; kept the stored "
+                                    "series", s.origin))
+            continue
+        keep = keep[keep["indicator"] != s.indicator]
+        rows = s.data.assign(indicator=s.indicator, source=s.source, vintage=s.vintage,
+                             retrieved_at=pd.Timestamp(s.retrieved_at))
+        parts.append(rows[queries.OBSERVATION_COLUMNS])
+        note = "" if old is None else (" (same vintage as stored)" if old == s.vintage else f" (was {old})")
+        skipped = f"; {len(s.skipped_countries)} economies outside the catalogue left out" \
+            if s.skipped_countries else ""
+        outcomes.append(Outcome(s.indicator, s.source, "ok", s.rows, s.vintage,
+                                f"{s.rows} rows, vintage {s.vintage}{note}{skipped}", s.origin))
+    merged = pd.concat([keep, *parts], ignore_index=True) if parts else keep
+    return with_derived(merged, catalog), outcomes
+
+
+def with_derived(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Drop and recompute every derived indicator from the stored numerator and denominator series."""
+    derived = [i for i in catalog.indicators if i.derived]
+    base = observations[~observations["indicator"].isin([i.code for i in derived])]
+    parts = [base]
+    for ind in derived:
+        spec = ind.derived
+        num = base[base["indicator"] == spec.numerator]
+        den = base[(base["indicator"] == spec.denominator) & (base["value"] != 0)]
+        if num.empty or den.empty:
+            continue
+        joined = num.merge(den, on=["country", "year"], suffixes=("_n", "_d"))
+        if joined.empty:
+            continue
+        vintage = f"{spec.numerator} {joined['vintage_n'].iloc[0]}; {spec.denominator} {joined['vintage_d'].iloc[0]}"
+        parts.append(pd.DataFrame({
+            "indicator": ind.code, "country": joined["country"], "year": joined["year"],
+            "value": joined["value_n"] / joined["value_d"] * spec.multiplier, "source": ind.source,
+            "vintage": vintage,
+            "retrieved_at": joined[["retrieved_at_n", "retrieved_at_d"]].max(axis=1)})[queries.OBSERVATION_COLUMNS])
+    return normalise(pd.concat(parts, ignore_index=True))
+
+
+def normalise(observations: pd.DataFrame) -> pd.DataFrame:
+    """Fixed dtypes and a stable order, so equal data gives equal frames (and equal snapshots)."""
+    out = observations.astype({"indicator": "string", "country": "string", "year": "int64", "value": "float64",
+                               "source": "string", "vintage": "string"})
+    out["retrieved_at"] = pd.to_datetime(out["retrieved_at"]).astype("datetime64[us]")
+    return out.sort_values(["indicator", "country", "year"], kind="stable").reset_index(drop=True)
+
+
+def merge_metadata(current: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFrame:
+    if incoming.empty:
+        return current
+    key = ["kind", "key", "field", "source"]
+    if current.empty:
+        return incoming[queries.METADATA_COLUMNS].reset_index(drop=True)
+    kept = current.merge(incoming[key].drop_duplicates(), on=key, how="left", indicator=True)
+    kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
+    return pd.concat([kept, incoming], ignore_index=True)[queries.METADATA_COLUMNS]
+
+
+def run_rows(existing: pd.DataFrame, outcomes: list[Outcome], started: datetime) -> pd.DataFrame:
+    """Append one etl_run row per series outcome to the history."""
+    first_id = int(existing["id"].max()) + 1 if len(existing) else 1
+    finished = utc_now()
+    new = pd.DataFrame([{"id": first_id + n, "started": started, "finished": finished, "source": o.source,
+                         "status": o.status, "rows": o.rows,
+                         "message": f"{o.indicator}: {o.message}" + (f" [{o.origin}]" if o.origin else "")}
+                        for n, o in enumerate(outcomes)], columns=queries.RUN_COLUMNS)
+    if existing.empty:
+        return new
+    return pd.concat([existing, new], ignore_index=True)
+
+
+def apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Outcome], started: datetime, *,
+          metadata: pd.DataFrame | None = None, fresh: bool = False) -> list[Outcome]:
+    """Merge series into the database at `path` (or into an empty one if `fresh`) and write it atomically."""
+    current = empty_contents() if fresh else read_contents(path)
+    chosen, superseded = pick_newest(series)
+    observations, outcomes = merge(current.observations, chosen, catalog)
+    outcomes = superseded + outcomes + failures
+    contents = Contents(observations=observations,
+                        metadata=merge_metadata(current.metadata, metadata if metadata is not None
+                                                else pd.DataFrame(columns=queries.METADATA_COLUMNS)),
+                        runs=run_rows(current.runs, outcomes, started))
+    write_database(path, catalog, contents)
+    return outcomes

@@ -1,0 +1,59 @@
+"""The unit the ETL moves around: one indicator's whole series from one publisher response or file, one vintage."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+
+
+class SourceError(ValueError):
+    """A publisher file or response cannot be used. The message names the file or URL, and the line where known."""
+
+    def __init__(self, origin: str, problem: str, line: int | None = None):
+        self.origin, self.problem, self.line = origin, problem, line
+        where = f"{origin}, line {line}" if line else origin
+        super().__init__(f"{where}: {problem}")
+
+
+def utc_now() -> datetime:
+    """UTC, second precision, naive (the database stores UTC timestamps)."""
+    return datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+
+
+@dataclass
+class Series:
+    indicator: str                  # our catalogue code
+    source: str                     # catalogue source id
+    vintage: str                    # the publisher's last-updated date, as precise as it gives it
+    data: pd.DataFrame              # columns: country, year, value
+    origin: str                     # file path or URL, for messages
+    retrieved_at: datetime = field(default_factory=utc_now)
+    skipped_countries: frozenset[str] = frozenset()  # publisher codes not in our catalogue, left out
+
+    @property
+    def rows(self) -> int:
+        return len(self.data)
+
+
+def frame(records: list[tuple[str, int, float]]) -> pd.DataFrame:
+    """A tidy country/year/value frame with fixed dtypes (also when empty)."""
+    df = pd.DataFrame.from_records(records, columns=["country", "year", "value"])
+    return df.astype({"country": "string", "year": "int64", "value": "float64"})
+
+
+def parse_number(text: str, origin: str, line: int | None = None) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise SourceError(origin, f"value {text!r} is not a number", line) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise SourceError(origin, f"value {text!r} is not a finite number", line)
+    return value
+
+
+def parse_year(text: object, origin: str, line: int | None = None) -> int:
+    raw = str(text).strip()
+    if not (raw.isdigit() and len(raw) == 4):
+        raise SourceError(origin, f"{raw!r} is not a year (only annual data is supported)", line)
+    return int(raw)

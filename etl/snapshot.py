@@ -1,0 +1,111 @@
+"""The bundled snapshot under data/snapshot/: sorted, diff-friendly CSVs plus a manifest of vintages and checksums.
+
+Derived indicators are not stored: `build` recomputes them, so the snapshot holds only what publishers published.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from sti import queries
+from sti.catalog import Catalog
+
+OBSERVATIONS = "observations.csv"
+METADATA = "publisher_metadata.csv"
+MANIFEST = "manifest.json"
+FORMAT = 1
+
+
+class SnapshotError(RuntimeError):
+    pass
+
+
+def format_value(value: float) -> str:
+    """Shortest text that reads back as exactly the same double; whole numbers without '.0'."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _csv_text(header: list[str], rows: list[list[str]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def write_snapshot(observations: pd.DataFrame, metadata: pd.DataFrame, catalog: Catalog, directory: Path) -> dict:
+    """Write the snapshot files from the database's tables; returns the manifest."""
+    derived = {i.code for i in catalog.indicators if i.derived}
+    obs = observations[~observations["indicator"].isin(derived)].sort_values(
+        ["source", "indicator", "country", "year"], kind="stable")
+    rows = [[r.indicator, r.country, str(r.year), format_value(r.value), r.source, r.vintage,
+             pd.Timestamp(r.retrieved_at).strftime("%Y-%m-%d %H:%M:%S")] for r in obs.itertuples(index=False)]
+    meta = metadata.sort_values(["kind", "key", "field", "source"], kind="stable")
+    meta_rows = [[str(v) for v in r] for r in meta[queries.METADATA_COLUMNS].itertuples(index=False)]
+    obs_text = _csv_text(queries.OBSERVATION_COLUMNS, rows)
+    meta_text = _csv_text(queries.METADATA_COLUMNS, meta_rows)
+
+    sources: dict[str, dict] = {}
+    for source, group in obs.groupby("source", sort=True):
+        lines = [",".join(r) for r, s in zip(rows, obs["source"]) if s == source]
+        indicators = {}
+        for code, g in group.groupby("indicator", sort=True):
+            indicators[code] = {"vintage": str(g["vintage"].iloc[0]), "rows": int(len(g)),
+                                "years": [int(g["year"].min()), int(g["year"].max())],
+                                "countries": int(g["country"].nunique())}
+        sources[str(source)] = {"rows": int(len(group)), "vintages": sorted({v["vintage"] for v in indicators.values()}),
+                                "sha256": _sha("\n".join(lines)), "indicators": indicators}
+    manifest = {
+        "format": FORMAT,
+        "note": "Written by `python -m etl snapshot`; read by `python -m etl build`. Do not edit by hand.",
+        "files": {OBSERVATIONS: {"rows": len(rows), "sha256": _sha(obs_text)},
+                  METADATA: {"rows": len(meta_rows), "sha256": _sha(meta_text)}},
+        "sources": sources,
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in ((OBSERVATIONS, obs_text), (METADATA, meta_text),
+                       (MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")):
+        tmp = directory / f".{name}.tmp"
+        tmp.write_text(text, encoding="utf-8", newline="")
+        tmp.replace(directory / name)
+    return manifest
+
+
+def read_snapshot(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Observations, publisher metadata and manifest, after checking the files against the manifest."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SnapshotError(f"no snapshot at {directory} (missing {MANIFEST})") from None
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(f"{directory / MANIFEST} is not valid JSON: {exc}") from None
+    if manifest.get("format") != FORMAT:
+        raise SnapshotError(f"{directory / MANIFEST} has format {manifest.get('format')!r}, expected {FORMAT}")
+    texts = {}
+    for name in (OBSERVATIONS, METADATA):
+        path = directory / name
+        try:
+            texts[name] = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SnapshotError(f"the snapshot lacks {path}") from None
+        expected = manifest.get("files", {}).get(name, {}).get("sha256")
+        if _sha(texts[name]) != expected:
+            raise SnapshotError(f"{path} does not match the checksum in {MANIFEST} (edited by hand, or a merge "
+                                "conflict?). Rebuild it with `python -m etl snapshot`.")
+    obs = pd.read_csv(io.StringIO(texts[OBSERVATIONS]), dtype={"indicator": "string", "country": "string",
+                      "year": "int64", "source": "string", "vintage": "string"},
+                      float_precision="round_trip", keep_default_na=False, na_values=[])
+    obs["value"] = obs["value"].astype("float64")
+    obs["retrieved_at"] = pd.to_datetime(obs["retrieved_at"], format="%Y-%m-%d %H:%M:%S").astype("datetime64[us]")
+    meta = pd.read_csv(io.StringIO(texts[METADATA]), dtype="string", keep_default_na=False, na_values=[])
+    return obs, meta, manifest
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,246 @@
+"""World Bank: bulk CSV downloads (API_<code>_DS2_….csv, their zip, Metadata_* files) and the Indicators API v2.
+
+Formats as published: a UTF-8 BOM (one saved copy starts with a lone 0xFF byte instead), a four-line preamble with
+"Last Updated Date", one column per year, a trailing comma on every line, empty cells for missing values, CRLF or LF.
+The API answers `[header, rows]` pages; errors come back with HTTP 200 as `[{"message": [...]}]`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import requests
+
+from etl import http
+from etl.series import Series, SourceError, frame, parse_number, parse_year
+from sti.catalog import Catalog
+
+SOURCE = "worldbank"
+BULK_HEADER = ["Country Name", "Country Code", "Indicator Name", "Indicator Code"]
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PER_PAGE = 20000  # well above the ~1,200 rows one indicator has for our 18 codes: one request per indicator
+
+
+# --- files ----------------------------------------------------------------------------------------------------------
+
+def decode(raw: bytes, origin: str) -> str:
+    """Bytes of a World Bank CSV as text, whatever BOM variant the copy carries."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw.startswith(b"\xff") and not raw.startswith(b"\xff\xfe"):
+        raw = raw[1:]  # a lone 0xFF where the BOM should be (seen in a re-saved copy); the rest is ASCII
+    if not raw.strip():
+        raise SourceError(origin, "the file is empty")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def file_kind(text: str) -> str:
+    """'bulk', 'metadata_indicator', 'metadata_country' or '' for a CSV that is none of these."""
+    head = text[:400].lstrip()
+    if head.startswith('"Data Source"') or head.startswith('"Country Name","Country Code","Indicator Name"'):
+        return "bulk"
+    if head.startswith('"INDICATOR_CODE"'):
+        return "metadata_indicator"
+    if head.startswith('"Country Code","Region","IncomeGroup"'):
+        return "metadata_country"
+    return ""
+
+
+def parse_bulk_csv(text: str, origin: str, catalog: Catalog) -> list[Series]:
+    """One Series per indicator in a bulk CSV; rows for economies outside our catalogue are left out."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    vintage = None
+    years: list[int] | None = None
+    records: dict[str, list[tuple[str, int, float]]] = defaultdict(list)
+    skipped: set[str] = set()
+    for row in reader:
+        line = reader.line_num
+        if years is None:
+            if row[:1] == ["Last Updated Date"] and len(row) > 1:
+                vintage = row[1].strip()
+                if not _DATE.match(vintage):
+                    raise SourceError(origin, f"'Last Updated Date' {vintage!r} is not a date", line)
+            elif row[:4] == BULK_HEADER:
+                cells = row[4:]
+                while cells and not cells[-1].strip():
+                    cells.pop()  # the trailing comma
+                years = [parse_year(c, origin, line) for c in cells]
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < 4 + len(years):
+            raise SourceError(origin, f"expected {4 + len(years)} fields, found {len(row)} (truncated line?)", line)
+        code, indicator_code = row[1].strip(), row[3].strip()
+        indicator = catalog.by_source_code(SOURCE, indicator_code)
+        if indicator is None:
+            raise SourceError(origin, f"indicator {indicator_code!r} is not in the catalogue "
+                                      "(declare it in data/catalog/indicators.toml first)", line)
+        country = catalog.resolve_country(code)
+        if country is None:
+            skipped.add(code)
+            continue
+        for year, cell in zip(years, row[4:4 + len(years)]):
+            if cell.strip():
+                records[indicator.code].append((country, year, parse_number(cell.strip(), origin, line)))
+    if years is None:
+        raise SourceError(origin, "no header row '\"Country Name\",\"Country Code\",\"Indicator Name\","
+                                  "\"Indicator Code\",<years>' found: not a World Bank bulk CSV")
+    if vintage is None:
+        raise SourceError(origin, "no 'Last Updated Date' in the preamble, so the vintage is unknown "
+                                  "(was the file re-saved without its first four lines?)")
+    out = []
+    for code, recs in records.items():
+        series = Series(indicator=code, source=SOURCE, vintage=vintage, data=frame(recs), origin=origin,
+                        skipped_countries=frozenset(skipped))
+        _reject_duplicates(series)
+        out.append(series)
+    return out
+
+
+def parse_metadata_indicator(text: str, origin: str, catalog: Catalog) -> list[tuple[str, str, str]]:
+    """(indicator, field, value) rows from a Metadata_Indicator file; unknown indicators are an error."""
+    out = []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    for row in reader:
+        code = (row.get("INDICATOR_CODE") or "").strip()
+        if not code:
+            continue
+        indicator = catalog.by_source_code(SOURCE, code)
+        if indicator is None:
+            raise SourceError(origin, f"indicator {code!r} is not in the catalogue", reader.line_num)
+        for field, column in (("name", "INDICATOR_NAME"), ("source_note", "SOURCE_NOTE"),
+                              ("source_organization", "SOURCE_ORGANIZATION")):
+            value = (row.get(column) or "").strip()
+            if value:
+                out.append((indicator.code, field, value))
+    return out
+
+
+def parse_metadata_country(text: str, origin: str, catalog: Catalog) -> list[tuple[str, str, str]]:
+    """(country, field, value) rows from a Metadata_Country file, for the economies in our catalogue."""
+    out = []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    for row in reader:
+        country = catalog.resolve_country((row.get("Country Code") or "").strip())
+        if country is None:
+            continue
+        for field, column in (("region", "Region"), ("income_group", "IncomeGroup"),
+                              ("special_notes", "SpecialNotes")):
+            value = (row.get(column) or "").strip()
+            if value:
+                out.append((country, field, value))
+    return out
+
+
+# --- API responses --------------------------------------------------------------------------------------------------
+
+def check_page(body: Any, origin: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The documented page shape `[header, rows]`, or a SourceError that quotes the API's own message."""
+    if isinstance(body, list) and len(body) == 1 and isinstance(body[0], dict) and "message" in body[0]:
+        messages = body[0]["message"] or [{}]
+        text = "; ".join(f"{m.get('key', '')}: {m.get('value', '')} (id {m.get('id', '?')})".strip()
+                         for m in messages)
+        raise SourceError(origin, f"the World Bank API returned an error: {text}")
+    if not (isinstance(body, list) and len(body) == 2 and isinstance(body[0], dict)):
+        raise SourceError(origin, "the body is not the documented [header, rows] page")
+    header, rows = body
+    for key in ("page", "pages", "total"):
+        if key not in header:
+            raise SourceError(origin, f"the page header has no {key!r}")
+    if rows is None:
+        rows = []
+    if not isinstance(rows, list):
+        raise SourceError(origin, "the rows part of the page is not a list")
+    return header, rows
+
+
+def parse_api_pages(pages: Iterable[Any], origin: str, catalog: Catalog, *, strict: bool) -> list[Series]:
+    """One Series per indicator in a complete set of pages.
+
+    strict: an economy outside our catalogue is an error (we asked only for ours) rather than left out (a file
+    downloaded for all economies).
+    """
+    headers, rows = [], []
+    for body in pages:
+        header, page_rows = check_page(body, origin)
+        headers.append(header)
+        rows.extend(page_rows)
+    if not headers:
+        raise SourceError(origin, "no pages")
+    first = headers[0]
+    page_count, total = int(first["pages"]), int(first["total"])
+    if len(headers) < page_count:
+        raise SourceError(origin, f"holds {len(headers)} of {page_count} pages: import or fetch the whole "
+                                  "response (a larger per_page gives one page)")
+    if any(int(h["total"]) != total or int(h["pages"]) != page_count for h in headers):
+        raise SourceError(origin, "pages disagree on the total or the page count (paging changed mid-way)")
+    if len(rows) != total:
+        raise SourceError(origin, f"the header announces {total} rows but {len(rows)} arrived (truncated?)")
+    vintage = str(first.get("lastupdated") or "").strip()
+    if not _DATE.match(vintage):
+        raise SourceError(origin, f"the page header has no usable 'lastupdated' ({vintage!r})")
+    records: dict[str, list[tuple[str, int, float]]] = defaultdict(list)
+    skipped: set[str] = set()
+    for n, row in enumerate(rows, start=1):
+        try:
+            indicator_code = row["indicator"]["id"]
+            code = row.get("countryiso3code") or row["country"]["id"]
+            date, value = row["date"], row["value"]
+        except (KeyError, TypeError):
+            raise SourceError(origin, f"row {n} lacks indicator, country, date or value") from None
+        indicator = catalog.by_source_code(SOURCE, indicator_code)
+        if indicator is None:
+            raise SourceError(origin, f"row {n}: indicator {indicator_code!r} is not in the catalogue")
+        country = catalog.resolve_country(code)
+        if country is None:
+            if strict:
+                raise SourceError(origin, f"row {n}: economy {code!r} was not asked for and is not in the catalogue")
+            skipped.add(code)
+            continue
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SourceError(origin, f"row {n}: value {value!r} for {country} {date} is not a number")
+        records[indicator.code].append((country, parse_year(date, origin), parse_number(repr(value), origin)))
+    out = []
+    for code, recs in records.items():
+        series = Series(indicator=code, source=SOURCE, vintage=vintage, data=frame(recs), origin=origin,
+                        skipped_countries=frozenset(skipped))
+        _reject_duplicates(series)
+        out.append(series)
+    return out
+
+
+def fetch_pages(session: requests.Session, base: str, indicator_code: str, countries: list[str], *,
+                timeout: float, per_page: int = PER_PAGE) -> tuple[str, list[Any]]:
+    """All pages for one indicator and all our countries in one semicolon-separated request (paged if need be)."""
+    url = f"{base}/country/{';'.join(countries)}/indicator/{indicator_code}"
+    pages: list[Any] = []
+    page = 1
+    while True:
+        params = {"format": "json", "per_page": per_page, "page": page}
+        shown = requests.Request("GET", url, params=params).prepare().url or url
+        body = http.get_json(session, url, params=params, timeout=timeout)
+        header, _ = check_page(body, shown)
+        pages.append(body)
+        page_count = int(header["pages"])
+        if page >= page_count:
+            return url, pages
+        if page > 1000:
+            raise SourceError(url, "more than 1000 pages: paging does not end")
+        page += 1
+
+
+def _reject_duplicates(series: Series) -> None:
+    dup = series.data.duplicated(["country", "year"], keep=False)
+    if dup.any():
+        first = series.data[dup].iloc[0]
+        raise SourceError(series.origin, f"{series.indicator} has more than one value for {first['country']} "
+                                         f"{first['year']}")

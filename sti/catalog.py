@@ -1,0 +1,381 @@
+"""The catalogue: areas, countries, sources and indicators, declared once in data/catalog/*.toml.
+
+Everything else (ETL, database, pages, exports) reads it from here. Loading validates every entry and fails with a
+message that names the file, the entry and the field.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sti import settings
+
+AREA_IDS = ("rd", "research", "digital", "ecosystem", "investment", "sme", "metrology", "safety", "standards",
+            "industry", "space")
+ROLES = ("member", "observer", "benchmark", "aggregate", "neighbour")
+MILESTONE_STATUSES = ("adopted", "held", "announced", "signed", "ongoing", "planned", "proposed")
+KINDS = ("indicator", "context")
+_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+class CatalogError(ValueError):
+    """A catalogue entry is missing a field or has a wrong one."""
+
+    def __init__(self, file: str, entry: str, field_name: str, problem: str):
+        self.file, self.entry, self.field, self.problem = file, entry, field_name, problem
+        super().__init__(f"{file}: entry {entry!r}, field {field_name!r}: {problem}")
+
+
+@dataclass(frozen=True)
+class Milestone:
+    date: str | None  # None where the source gives no date: we do not guess one
+    title: str
+    status: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    order: int
+    name: str
+    description: str
+    milestones: tuple[Milestone, ...]
+    no_indicator_note: str | None
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name: str
+    role: str
+    colour: str
+    aliases: tuple[str, ...] = ()
+    note: str | None = None
+    has_data: bool = True
+
+    @property
+    def is_ots(self) -> bool:
+        return self.role in ("member", "observer")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    publisher: str
+    name: str
+    url: str
+    licence: str
+    licence_url: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class Derivation:
+    numerator: str
+    denominator: str
+    multiplier: float
+
+    @property
+    def formula(self) -> str:
+        return f"{self.numerator} / {self.denominator} × {self.multiplier:g}"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    unit: str
+    source: str
+    source_code: str
+    areas: tuple[str, ...]
+    higher_is_better: bool
+    definition: str
+    kind: str = "indicator"
+    scored: bool = False
+    upstream: str | None = None
+    derived: Derivation | None = None
+    missing_means_zero: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    areas: tuple[Area, ...]
+    countries: tuple[Country, ...]
+    sources: tuple[Source, ...]
+    indicators: tuple[Indicator, ...]
+    _by_alias: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def area(self, area_id: str) -> Area:
+        return next(a for a in self.areas if a.id == area_id)
+
+    def country(self, code: str) -> Country:
+        return next(c for c in self.countries if c.code == code)
+
+    def source(self, source_id: str) -> Source:
+        return next(s for s in self.sources if s.id == source_id)
+
+    def indicator(self, code: str) -> Indicator:
+        return next(i for i in self.indicators if i.code == code)
+
+    @property
+    def country_codes(self) -> frozenset[str]:
+        return frozenset(c.code for c in self.countries)
+
+    @property
+    def indicator_codes(self) -> frozenset[str]:
+        return frozenset(i.code for i in self.indicators)
+
+    def ots_states(self) -> tuple[Country, ...]:
+        return tuple(c for c in self.countries if c.is_ots)
+
+    def fetchable_countries(self) -> tuple[Country, ...]:
+        """Countries international series can cover (excludes e.g. Northern Cyprus)."""
+        return tuple(c for c in self.countries if c.has_data)
+
+    def indicators_for_area(self, area_id: str) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if area_id in i.areas)
+
+    def indicators_from(self, source_id: str) -> tuple[Indicator, ...]:
+        """Series a source publishes itself (derived indicators are computed, not fetched)."""
+        return tuple(i for i in self.indicators if i.source == source_id and i.derived is None)
+
+    def by_source_code(self, source_id: str, source_code: str) -> Indicator | None:
+        for ind in self.indicators_from(source_id):
+            if ind.source_code == source_code:
+                return ind
+        return None
+
+    def resolve_country(self, code: str | None, name: str | None = None) -> str | None:
+        """Map a publisher's country code or name to our ISO3 code, or None if it is not one of ours."""
+        for key in (code, name):
+            if key:
+                found = self._by_alias.get(key.strip().casefold())
+                if found:
+                    return found
+        return None
+
+
+# --- loading and validation -----------------------------------------------------------------------------------------
+
+class _Entry:
+    """Reads typed fields from one TOML table, raising CatalogError with file/entry/field on any problem."""
+
+    def __init__(self, file: str, entry: str, data: Any):
+        if not isinstance(data, dict):
+            raise CatalogError(file, entry, "-", "must be a table")
+        self.file, self.entry, self.data = file, entry, data
+
+    def fail(self, name: str, problem: str) -> CatalogError:
+        return CatalogError(self.file, self.entry, name, problem)
+
+    def str(self, name: str, *, required: bool = True, choices: tuple[str, ...] | None = None,
+            pattern: re.Pattern[str] | None = None) -> str | None:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                raise self.fail(name, "is missing")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(name, f"must be a non-empty string, got {value!r}")
+        if choices and value not in choices:
+            raise self.fail(name, f"must be one of {', '.join(choices)}, got {value!r}")
+        if pattern and not pattern.match(value):
+            raise self.fail(name, f"has the wrong form: {value!r}")
+        return value.strip()
+
+    def req(self, name: str, **kw: Any) -> str:
+        value = self.str(name, required=True, **kw)
+        assert value is not None
+        return value
+
+    def bool(self, name: str, default: bool | None = None) -> bool:
+        value = self.data.get(name, default)
+        if not isinstance(value, bool):
+            raise self.fail(name, "is missing" if value is None else f"must be true or false, got {value!r}")
+        return value
+
+    def str_list(self, name: str, *, required: bool = False) -> tuple[str, ...]:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                raise self.fail(name, "is missing")
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(name, f"must be a list of non-empty strings, got {value!r}")
+        return tuple(value)
+
+    def unknown_keys(self, allowed: set[str]) -> None:
+        extra = sorted(set(self.data) - allowed)
+        if extra:
+            raise self.fail(extra[0], f"is not a known field (allowed: {', '.join(sorted(allowed))})")
+
+
+def _read(directory: Path, name: str, table: str) -> list[Any]:
+    path = directory / name
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise CatalogError(name, "-", "-", f"file not found in {directory}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(name, "-", "-", f"is not valid TOML: {exc}") from None
+    entries = doc.get(table)
+    if not isinstance(entries, list) or not entries:
+        raise CatalogError(name, "-", table, f"expected one or more [[{table}]] tables")
+    return entries
+
+
+def _unique(file: str, kind: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise CatalogError(file, i, "id" if kind != "country" else "code", f"duplicate {kind}")
+        seen.add(i)
+
+
+def _load_sources(directory: Path) -> tuple[Source, ...]:
+    out = []
+    for n, raw in enumerate(_read(directory, "sources.toml", "source")):
+        e = _Entry("sources.toml", str(raw.get("id", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}", raw)
+        e.unknown_keys({"id", "publisher", "name", "url", "licence", "licence_url", "citation"})
+        out.append(Source(id=e.req("id"), publisher=e.req("publisher"), name=e.req("name"), url=e.req("url"),
+                          licence=e.req("licence"), licence_url=e.req("licence_url"), citation=e.req("citation")))
+    _unique("sources.toml", "source", [s.id for s in out])
+    return tuple(out)
+
+
+def _load_areas(directory: Path, source_ids: set[str]) -> tuple[Area, ...]:
+    out = []
+    for n, raw in enumerate(_read(directory, "areas.toml", "area")):
+        e = _Entry("areas.toml", str(raw.get("id", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}", raw)
+        e.unknown_keys({"id", "name", "description", "milestone", "no_indicator_note"})
+        area_id = e.req("id", choices=AREA_IDS)
+        milestones = []
+        raw_ms = raw.get("milestone", [])
+        if not isinstance(raw_ms, list):
+            raise e.fail("milestone", "must be a list of [[area.milestone]] tables")
+        for k, m in enumerate(raw_ms):
+            me = _Entry("areas.toml", f"{area_id} milestone #{k + 1}", m)
+            me.unknown_keys({"date", "title", "status", "source"})
+            src = me.req("source")
+            if src not in source_ids:
+                raise me.fail("source", f"unknown source {src!r} (declare it in sources.toml)")
+            milestones.append(Milestone(date=me.str("date", required=False), title=me.req("title"),
+                                        status=me.req("status", choices=MILESTONE_STATUSES), source=src))
+        out.append(Area(id=area_id, order=n + 1, name=e.req("name"), description=e.req("description"),
+                        milestones=tuple(milestones), no_indicator_note=e.str("no_indicator_note", required=False)))
+    _unique("areas.toml", "area", [a.id for a in out])
+    if tuple(a.id for a in out) != AREA_IDS:
+        raise CatalogError("areas.toml", "-", "id", f"areas must be exactly {', '.join(AREA_IDS)} in this order")
+    return tuple(out)
+
+
+def _load_countries(directory: Path) -> tuple[Country, ...]:
+    out = []
+    for n, raw in enumerate(_read(directory, "countries.toml", "country")):
+        e = _Entry("countries.toml", str(raw.get("code", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}",
+                   raw)
+        e.unknown_keys({"code", "name", "role", "colour", "aliases", "note", "has_data"})
+        has_data = e.bool("has_data", default=True)
+        note = e.str("note", required=False)
+        if not has_data and not note:
+            raise e.fail("note", "a country without international series must say why in a note")
+        out.append(Country(code=e.req("code", pattern=_ISO3), name=e.req("name"), role=e.req("role", choices=ROLES),
+                           colour=e.req("colour", pattern=_HEX).upper(), aliases=e.str_list("aliases"), note=note,
+                           has_data=has_data))
+    _unique("countries.toml", "country", [c.code for c in out])
+    colours = [c.colour for c in out]
+    for c in out:
+        if colours.count(c.colour) > 1:
+            raise CatalogError("countries.toml", c.code, "colour", f"{c.colour} is used by more than one country")
+    return tuple(out)
+
+
+def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, ...]:
+    out = []
+    for n, raw in enumerate(_read(directory, "indicators.toml", "indicator")):
+        e = _Entry("indicators.toml", str(raw.get("code", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}",
+                   raw)
+        e.unknown_keys({"code", "name", "unit", "source", "source_code", "areas", "higher_is_better", "definition",
+                        "kind", "scored", "upstream", "derived", "missing_means_zero", "note"})
+        code = e.req("code")
+        source = e.req("source")
+        if source not in source_ids:
+            raise e.fail("source", f"unknown source {source!r} (declare it in sources.toml)")
+        kind = e.str("kind", required=False, choices=KINDS) or "indicator"
+        areas = e.str_list("areas")
+        for a in areas:
+            if a not in AREA_IDS:
+                raise e.fail("areas", f"unknown area {a!r}")
+        if kind == "indicator" and not areas:
+            raise e.fail("areas", "an indicator must inform at least one area (use kind = \"context\" otherwise)")
+        if kind == "context" and areas:
+            raise e.fail("areas", "a context series (denominator, scatter axis) is not mapped to areas")
+        scored = e.bool("scored", default=False)
+        if scored and kind != "indicator":
+            raise e.fail("scored", "only area indicators can be scored")
+        derived = None
+        if "derived" in raw:
+            de = _Entry("indicators.toml", f"{code} derived", raw["derived"])
+            de.unknown_keys({"numerator", "denominator", "multiplier"})
+            mult = raw["derived"].get("multiplier", 1)
+            if not isinstance(mult, (int, float)) or isinstance(mult, bool) or mult <= 0:
+                raise de.fail("multiplier", f"must be a positive number, got {mult!r}")
+            derived = Derivation(numerator=de.req("numerator"), denominator=de.req("denominator"),
+                                 multiplier=float(mult))
+        out.append(Indicator(
+            code=code, name=e.req("name"), unit=e.req("unit"), source=source,
+            source_code=e.str("source_code", required=derived is None) or code, areas=areas,
+            higher_is_better=e.bool("higher_is_better"), definition=e.req("definition"), kind=kind, scored=scored,
+            upstream=e.str("upstream", required=False), derived=derived,
+            missing_means_zero=e.bool("missing_means_zero", default=False), note=e.str("note", required=False)))
+    _unique("indicators.toml", "indicator", [i.code for i in out])
+    codes = {i.code for i in out}
+    for ind in out:
+        if ind.derived:
+            for part in ("numerator", "denominator"):
+                ref = getattr(ind.derived, part)
+                if ref not in codes:
+                    raise CatalogError("indicators.toml", ind.code, f"derived.{part}", f"unknown indicator {ref!r}")
+                if ind_by(out, ref).derived is not None:
+                    raise CatalogError("indicators.toml", ind.code, f"derived.{part}",
+                                       "derived indicators are built from published series only")
+    return tuple(out)
+
+
+def ind_by(indicators: tuple[Indicator, ...] | list[Indicator], code: str) -> Indicator:
+    return next(i for i in indicators if i.code == code)
+
+
+def load_catalog(directory: Path | str | None = None) -> Catalog:
+    directory = Path(directory) if directory else settings.CATALOG_DIR
+    sources = _load_sources(directory)
+    source_ids = {s.id for s in sources}
+    areas = _load_areas(directory, source_ids)
+    countries = _load_countries(directory)
+    indicators = _load_indicators(directory, source_ids)
+    for area in areas:
+        has = any(area.id in i.areas for i in indicators)
+        if not has and not area.no_indicator_note:
+            raise CatalogError("areas.toml", area.id, "no_indicator_note",
+                               "an area with no international indicator must say so")
+    by_alias: dict[str, str] = {}
+    for c in countries:
+        for key in (c.code, c.name, *c.aliases):
+            other = by_alias.setdefault(key.casefold(), c.code)
+            if other != c.code:
+                raise CatalogError("countries.toml", c.code, "aliases", f"{key!r} already names {other}")
+    return Catalog(areas=areas, countries=countries, sources=sources, indicators=indicators, _by_alias=by_alias)
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    """The project's catalogue, loaded once per process."""
+    return load_catalog(settings.CATALOG_DIR)

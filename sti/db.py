@@ -1,0 +1,106 @@
+"""The database file: read-only connections for the dashboard, and the one checked, atomic way to write it."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from sti import queries
+from sti.catalog import Catalog
+
+
+class DataCheckError(RuntimeError):
+    """A new database failed its checks; the previous file was left untouched."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("the new database failed its checks, the previous one is kept:\n  - " +
+                         "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class Contents:
+    """Everything the ETL writes besides the catalogue: the data tables as frames."""
+    observations: pd.DataFrame
+    metadata: pd.DataFrame
+    runs: pd.DataFrame
+
+
+def empty_contents() -> Contents:
+    return Contents(observations=pd.DataFrame(columns=queries.OBSERVATION_COLUMNS),
+                    metadata=pd.DataFrame(columns=queries.METADATA_COLUMNS),
+                    runs=pd.DataFrame(columns=queries.RUN_COLUMNS))
+
+
+def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+    """The dashboard's only way in: the file can never be changed through this connection."""
+    return duckdb.connect(str(path), read_only=True)
+
+
+def file_identity(path: Path) -> tuple[int, int, int]:
+    """Changes whenever the file is swapped, so caches keyed on it pick up new data on the next query."""
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def read_contents(path: Path) -> Contents:
+    """The data tables of an existing database, or empty ones if there is none yet."""
+    if not path.exists():
+        return empty_contents()
+    con = connect_readonly(path)
+    try:
+        return Contents(observations=queries.observations(con), metadata=queries.publisher_metadata(con),
+                        runs=queries.runs(con))
+    finally:
+        con.close()
+
+
+def write_database(path: Path, catalog: Catalog, contents: Contents) -> None:
+    """Write a complete new database beside `path`, check it, and only then swap it into place.
+
+    A failure at any point (bad data, a crash, kill -9) leaves the previous file as it was: readers holding it
+    open keep their view, and the next reader opens either the old or the new file, never a half-written one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.writing")
+    _remove(tmp)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            queries.create_schema(con)
+            queries.insert_catalog(con, catalog)
+            queries.insert_frame(con, "observation", contents.observations)
+            queries.insert_frame(con, "publisher_metadata", contents.metadata)
+            queries.insert_frame(con, "etl_run", contents.runs)
+            problems = queries.check_problems(con)
+            if problems:
+                raise DataCheckError(problems)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        _fsync(tmp)
+        os.replace(tmp, path)
+        _fsync(path.parent)
+    finally:
+        _remove(tmp)
+
+
+def _remove(tmp: Path) -> None:
+    for p in (tmp, tmp.with_name(tmp.name + ".wal")):
+        p.unlink(missing_ok=True)
+
+
+def _fsync(p: Path) -> None:
+    try:
+        fd = os.open(p, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on directories; the rename is still atomic
+    finally:
+        os.close(fd)

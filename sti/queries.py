@@ -1,0 +1,215 @@
+"""Every SQL statement of the project. Values are bound as `?` parameters; identifiers are fixed here."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from sti.catalog import Catalog
+
+SCHEMA = """
+CREATE TABLE country (
+    code VARCHAR NOT NULL,           -- ISO 3166 alpha-3, or the World Bank's code for aggregates
+    name VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,           -- member | observer | benchmark | aggregate | neighbour
+    colour VARCHAR NOT NULL,         -- fixed chart colour
+    has_data BOOLEAN NOT NULL,       -- false where no international series covers it
+    note VARCHAR
+);
+CREATE TABLE area (
+    id VARCHAR NOT NULL,
+    position INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    description VARCHAR NOT NULL,
+    no_indicator_note VARCHAR        -- set where no international indicator exists
+);
+CREATE TABLE milestone (
+    area VARCHAR NOT NULL,
+    date VARCHAR,                    -- as precise as the source gives it; NULL where it gives none
+    title VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    source VARCHAR NOT NULL
+);
+CREATE TABLE source (
+    id VARCHAR NOT NULL,
+    publisher VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    url VARCHAR NOT NULL,
+    licence VARCHAR NOT NULL,
+    licence_url VARCHAR NOT NULL,
+    citation VARCHAR NOT NULL
+);
+CREATE TABLE indicator (
+    code VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    source_code VARCHAR NOT NULL,    -- the publisher's own code (WDI code, OWID grapher slug)
+    kind VARCHAR NOT NULL,           -- indicator | context
+    higher_is_better BOOLEAN NOT NULL,
+    scored BOOLEAN NOT NULL,
+    definition VARCHAR NOT NULL,
+    upstream VARCHAR,                -- the original producer a publisher republishes
+    formula VARCHAR,                 -- for derived indicators, computed by the ETL
+    note VARCHAR
+);
+CREATE TABLE indicator_area (
+    indicator VARCHAR NOT NULL,
+    area VARCHAR NOT NULL
+);
+CREATE TABLE observation (
+    indicator VARCHAR NOT NULL,
+    country VARCHAR NOT NULL,
+    year INTEGER NOT NULL,
+    value DOUBLE NOT NULL,
+    source VARCHAR NOT NULL,
+    vintage VARCHAR NOT NULL,        -- the publisher's last-updated date for the series
+    retrieved_at TIMESTAMP NOT NULL  -- UTC
+);
+CREATE TABLE publisher_metadata (
+    kind VARCHAR NOT NULL,           -- indicator | country
+    key VARCHAR NOT NULL,            -- indicator code or country code
+    field VARCHAR NOT NULL,
+    value VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    vintage VARCHAR NOT NULL
+);
+CREATE TABLE etl_run (
+    id INTEGER NOT NULL,
+    started TIMESTAMP NOT NULL,      -- UTC
+    finished TIMESTAMP NOT NULL,
+    source VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,         -- ok | failed | skipped
+    rows BIGINT NOT NULL,
+    message VARCHAR NOT NULL
+);
+"""
+
+OBSERVATION_COLUMNS = ["indicator", "country", "year", "value", "source", "vintage", "retrieved_at"]
+METADATA_COLUMNS = ["kind", "key", "field", "value", "source", "vintage"]
+RUN_COLUMNS = ["id", "started", "finished", "source", "status", "rows", "message"]
+
+# --- writing (ETL only) ---------------------------------------------------------------------------------------------
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA)
+
+
+def insert_catalog(con: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
+    con.executemany("INSERT INTO country VALUES (?, ?, ?, ?, ?, ?)",
+                    [(c.code, c.name, c.role, c.colour, c.has_data, c.note) for c in cat.countries])
+    con.executemany("INSERT INTO area VALUES (?, ?, ?, ?, ?)",
+                    [(a.id, a.order, a.name, a.description, a.no_indicator_note) for a in cat.areas])
+    con.executemany("INSERT INTO milestone VALUES (?, ?, ?, ?, ?)",
+                    [(a.id, m.date, m.title, m.status, m.source) for a in cat.areas for m in a.milestones])
+    con.executemany("INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(s.id, s.publisher, s.name, s.url, s.licence, s.licence_url, s.citation) for s in cat.sources])
+    con.executemany("INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(i.code, i.name, i.unit, i.source, i.source_code, i.kind, i.higher_is_better, i.scored,
+                      i.definition, i.upstream, i.derived.formula if i.derived else None, i.note)
+                     for i in cat.indicators])
+    con.executemany("INSERT INTO indicator_area VALUES (?, ?)",
+                    [(i.code, a) for i in cat.indicators for a in i.areas])
+
+
+_INSERT_FROM_FRAME = {
+    "observation": ("INSERT INTO observation SELECT indicator, country, year, value, source, vintage, retrieved_at "
+                    "FROM incoming_frame"),
+    "publisher_metadata": "INSERT INTO publisher_metadata SELECT kind, key, field, value, source, vintage "
+                          "FROM incoming_frame",
+    "etl_run": "INSERT INTO etl_run SELECT id, started, finished, source, status, rows, message FROM incoming_frame",
+}
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Bulk-insert a data frame into one of the three data tables (the statement is fixed per table)."""
+    con.register("incoming_frame", frame)
+    try:
+        con.execute(_INSERT_FROM_FRAME[table])
+    finally:
+        con.unregister("incoming_frame")
+
+
+# The checks a new database must pass before it replaces the old one (unique keys, finite values, known codes).
+CHECKS = {
+    "duplicate (indicator, country, year)": """
+        SELECT indicator || ' ' || country || ' ' || year::VARCHAR || ' (' || count(*)::VARCHAR || ' rows)'
+        FROM observation GROUP BY indicator, country, year HAVING count(*) > 1""",
+    "value is not finite": """
+        SELECT indicator || ' ' || country || ' ' || year::VARCHAR FROM observation
+        WHERE NOT isfinite(value)""",
+    "indicator not in the catalogue": """
+        SELECT DISTINCT o.indicator FROM observation o ANTI JOIN indicator i ON o.indicator = i.code""",
+    "country not in the catalogue": """
+        SELECT DISTINCT o.country FROM observation o ANTI JOIN country c ON o.country = c.code""",
+    "source not in the catalogue": """
+        SELECT DISTINCT o.source FROM observation o ANTI JOIN source s ON o.source = s.id""",
+    "observation source differs from its indicator's source": """
+        SELECT DISTINCT o.indicator || ' from ' || o.source FROM observation o
+        JOIN indicator i ON o.indicator = i.code WHERE o.source <> i.source""",
+    "empty vintage": """
+        SELECT DISTINCT indicator FROM observation WHERE trim(vintage) = ''""",
+    "more than one vintage in a series": """
+        SELECT indicator || ' ' || string_agg(DISTINCT vintage, ', ') FROM observation
+        GROUP BY indicator HAVING count(DISTINCT vintage) > 1""",
+}
+
+
+def check_problems(con: duckdb.DuckDBPyConnection, limit: int = 5) -> list[str]:
+    problems = []
+    for label, sql in CHECKS.items():
+        rows = con.execute(sql + " LIMIT ?", [limit]).fetchall()
+        if rows:
+            problems.append(f"{label}: {', '.join(str(r[0]) for r in rows)}")
+    return problems
+
+
+# --- reading --------------------------------------------------------------------------------------------------------
+
+
+def observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        "SELECT indicator, country, year, value, source, vintage, retrieved_at FROM observation "
+        "ORDER BY indicator, country, year").df()
+
+
+def publisher_metadata(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        "SELECT kind, key, field, value, source, vintage FROM publisher_metadata ORDER BY kind, key, field").df()
+
+
+def runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT id, started, finished, source, status, rows, message FROM etl_run ORDER BY id").df()
+
+
+def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per source and indicator: rows, countries, years covered, vintage, and the latest run of that source."""
+    return con.execute("""
+        WITH last_run AS (
+            SELECT source, max(finished) AS last_run FROM etl_run GROUP BY source
+        )
+        SELECT i.source, i.code AS indicator, count(o.value) AS rows, count(DISTINCT o.country) AS countries,
+               min(o.year) AS first_year, max(o.year) AS last_year, any_value(o.vintage) AS vintage,
+               any_value(r.last_run) AS last_run
+        FROM indicator i
+        LEFT JOIN observation o ON o.indicator = i.code
+        LEFT JOIN last_run r ON r.source = i.source
+        GROUP BY i.source, i.code
+        ORDER BY i.source, i.code""").df()
+
+
+def latest_years(con: duckdb.DuckDBPyConnection, countries: list[str]) -> pd.DataFrame:
+    """Latest year with a value, per indicator and country (long form), for the given countries."""
+    return con.execute("""
+        SELECT indicator, country, max(year) AS latest_year
+        FROM observation WHERE list_contains(?, country)
+        GROUP BY indicator, country""", [countries]).df()
+
+
+def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    rows, indicators, countries, first, last = con.execute(
+        "SELECT count(*), count(DISTINCT indicator), count(DISTINCT country), min(year), max(year) "
+        "FROM observation").fetchone()
+    last_run = con.execute("SELECT max(finished) FROM etl_run WHERE status = 'ok'").fetchone()[0]
+    return {"rows": rows, "indicators": indicators, "countries": countries, "first_year": first,
+            "last_year": last, "last_run": last_run}
