@@ -10,13 +10,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from etl import importer, load, snapshot
+from etl.build import build_database
 from etl.http import make_session
 from etl.load import Outcome
 from etl.refresh import SOURCES, refresh
 from etl.series import SourceError, utc_now
 from sti import queries, settings
 from sti.catalog import CatalogError, catalog as project_catalog
-from sti.db import Contents, DataCheckError, connect_readonly, read_contents, write_database
+from sti.db import DataCheckError, connect_readonly, read_contents
 
 EPILOG = """environment:
   STI_DB             database file (default data/sti.duckdb)
@@ -106,17 +107,9 @@ def _progress(total: int, desc: str) -> tqdm:
 # --- commands -------------------------------------------------------------------------------------------------------
 
 def cmd_build(args: argparse.Namespace, cat) -> int:
-    t0, started = time.perf_counter(), utc_now()
-    directory = args.snapshot or settings.SNAPSHOT_DIR
-    observations, metadata, manifest = snapshot.read_snapshot(directory)
-    observations = load.with_derived(observations, cat)
-    outcomes = [Outcome("all", source, "ok", int((observations["source"] == source).sum()), None,
-                        f"built from the bundled snapshot ({info['rows']} published rows, vintages "
-                        f"{', '.join(info['vintages'])}; derived indicators recomputed)")
-                for source, info in manifest["sources"].items()]
-    runs = load.run_rows(pd.DataFrame(columns=queries.RUN_COLUMNS), outcomes, started)
+    t0 = time.perf_counter()
     path = settings.db_path()
-    write_database(path, cat, Contents(observations=observations, metadata=metadata, runs=runs))
+    build_database(path, cat, args.snapshot)
     _print_database(path, time.perf_counter() - t0)
     return 0
 

@@ -291,10 +291,11 @@ def _load_countries(directory: Path) -> tuple[Country, ...]:
                            colour=e.req("colour", pattern=_HEX).upper(), aliases=e.str_list("aliases"), note=note,
                            has_data=has_data))
     _unique("countries.toml", "country", [c.code for c in out])
-    colours = [c.colour for c in out]
+    first_with: dict[str, str] = {}
     for c in out:
-        if colours.count(c.colour) > 1:
-            raise CatalogError("countries.toml", c.code, "colour", f"{c.colour} is used by more than one country")
+        other = first_with.setdefault(c.colour, c.code)
+        if other != c.code:
+            raise CatalogError("countries.toml", c.code, "colour", f"{c.colour} is already {other}'s colour")
     return tuple(out)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def write_database(path: Path, catalog: Catalog, contents: Contents) -> None:
     open keep their view, and the next reader opens either the old or the new file, never a half-written one.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.writing")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.writing")  # unique per writer
     _remove(tmp)
     try:
         con = duckdb.connect(str(tmp))

@@ -198,12 +198,12 @@ def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ORDER BY i.source, i.code""").df()
 
 
-def latest_years(con: duckdb.DuckDBPyConnection, countries: list[str]) -> pd.DataFrame:
+def latest_years(con: duckdb.DuckDBPyConnection, countries: list[str] | tuple[str, ...]) -> pd.DataFrame:
     """Latest year with a value, per indicator and country (long form), for the given countries."""
     return con.execute("""
         SELECT indicator, country, max(year) AS latest_year
         FROM observation WHERE list_contains(?, country)
-        GROUP BY indicator, country""", [countries]).df()
+        GROUP BY indicator, country""", [list(countries)]).df()
 
 
 def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, object]:

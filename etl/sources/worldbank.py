@@ -161,6 +161,25 @@ def check_page(body: Any, origin: str) -> tuple[dict[str, Any], list[dict[str, A
     return header, rows
 
 
+def page_rows(body: Any, origin: str) -> list[tuple[str, str, int, float | None]]:
+    """(indicator id, economy code, year, value or None) for every row of one page, checked for shape and type."""
+    _, rows = check_page(body, origin)
+    out = []
+    for n, row in enumerate(rows, start=1):
+        try:
+            indicator_code = row["indicator"]["id"]
+            code = row.get("countryiso3code") or row["country"]["id"]
+            date, value = row["date"], row["value"]
+        except (KeyError, TypeError):
+            raise SourceError(origin, f"row {n} lacks indicator, country, date or value") from None
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise SourceError(origin, f"row {n}: value {value!r} for {code} {date} is not a number")
+            value = parse_number(repr(value), origin)
+        out.append((indicator_code, code, parse_year(date, origin), value))
+    return out
+
+
 def parse_api_pages(pages: Iterable[Any], origin: str, catalog: Catalog, *, strict: bool) -> list[Series]:
     """One Series per indicator in a complete set of pages.
 
@@ -169,9 +188,9 @@ def parse_api_pages(pages: Iterable[Any], origin: str, catalog: Catalog, *, stri
     """
     headers, rows = [], []
     for body in pages:
-        header, page_rows = check_page(body, origin)
+        header, _ = check_page(body, origin)
         headers.append(header)
-        rows.extend(page_rows)
+        rows.extend(page_rows(body, origin))
     if not headers:
         raise SourceError(origin, "no pages")
     first = headers[0]
@@ -188,27 +207,18 @@ def parse_api_pages(pages: Iterable[Any], origin: str, catalog: Catalog, *, stri
         raise SourceError(origin, f"the page header has no usable 'lastupdated' ({vintage!r})")
     records: dict[str, list[tuple[str, int, float]]] = defaultdict(list)
     skipped: set[str] = set()
-    for n, row in enumerate(rows, start=1):
-        try:
-            indicator_code = row["indicator"]["id"]
-            code = row.get("countryiso3code") or row["country"]["id"]
-            date, value = row["date"], row["value"]
-        except (KeyError, TypeError):
-            raise SourceError(origin, f"row {n} lacks indicator, country, date or value") from None
+    for indicator_code, code, year, value in rows:
         indicator = catalog.by_source_code(SOURCE, indicator_code)
         if indicator is None:
-            raise SourceError(origin, f"row {n}: indicator {indicator_code!r} is not in the catalogue")
+            raise SourceError(origin, f"indicator {indicator_code!r} is not in the catalogue")
         country = catalog.resolve_country(code)
         if country is None:
             if strict:
-                raise SourceError(origin, f"row {n}: economy {code!r} was not asked for and is not in the catalogue")
+                raise SourceError(origin, f"economy {code!r} was not asked for and is not in the catalogue")
             skipped.add(code)
             continue
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SourceError(origin, f"row {n}: value {value!r} for {country} {date} is not a number")
-        records[indicator.code].append((country, parse_year(date, origin), parse_number(repr(value), origin)))
+        if value is not None:
+            records[indicator.code].append((country, year, value))
     out = []
     for code, recs in records.items():
         series = Series(indicator=code, source=SOURCE, vintage=vintage, data=frame(recs), origin=origin,

@@ -1,0 +1,152 @@
+"""The World Bank API v2 client against a local HTTP server speaking the documented format."""
+import json
+import os
+
+import pytest
+from werkzeug.wrappers import Response
+
+from etl.cli import main
+from etl.http import make_session
+from etl.series import SourceError
+from etl.sources.worldbank import fetch_pages, parse_api_pages
+from sti.db import read_contents
+from tests.conftest import wb_pages, wb_row
+
+OURS = ["AZE", "KAZ", "KGZ", "TUR", "UZB", "HUN", "TKM", "WLD"]
+
+
+def _data(n_years=6):
+    return {"GB.XPD.RSDV.GD.ZS": [(c, 2000 + k, round(0.1 * (i + 1) + k / 100, 4))
+                                  for i, c in enumerate(OURS) for k in range(n_years)] + [("USA", 2000, 3.4)]}
+
+
+def test_paging_collects_every_page(fake_worldbank, catalog):
+    fake = fake_worldbank(_data(), {"GB.XPD.RSDV.GD.ZS": "2026-07-13"})
+    url, pages = fetch_pages(make_session(backoff_factor=0), os.environ["STI_WORLDBANK_API"], "GB.XPD.RSDV.GD.ZS",
+                             OURS, timeout=5, per_page=10)
+    assert len(pages) == 5 and [p[0]["page"] for p in pages] == [1, 2, 3, 4, 5]
+    [series] = parse_api_pages(pages, url, catalog, strict=True)
+    assert series.rows == 48 and series.vintage == "2026-07-13"
+    assert [r.split("&page=")[1][:1] for r in fake.requests] == ["1", "2", "3", "4", "5"]
+
+
+def test_one_semicolon_request_per_indicator(fake_worldbank, catalog, db_path):
+    fake = fake_worldbank({**_data(), "SP.POP.TOTL": [("AZE", 2020, 10093121.0)]},
+                          {"GB.XPD.RSDV.GD.ZS": "2026-07-13", "SP.POP.TOTL": "2025-07-01"})
+    assert main(["refresh", "--source", "worldbank", "--indicator", "GB.XPD.RSDV.GD.ZS", "SP.POP.TOTL"]) == 0
+    assert len(fake.requests) == 2
+    codes = [c.code for c in catalog.fetchable_countries()]
+    for request in fake.requests:
+        assert request.startswith(f"/v2/country/{'%3B'.join(codes)}/indicator/") or \
+            request.startswith(f"/v2/country/{';'.join(codes)}/indicator/")
+        assert "per_page=20000" in request
+    obs = read_contents(db_path).observations
+    assert set(obs["indicator"]) == {"GB.XPD.RSDV.GD.ZS", "SP.POP.TOTL"}
+    assert "USA" not in set(obs["country"])
+
+
+def test_error_envelope_with_http_200_fails_that_series_only(fake_worldbank, db_path, capsys):
+    fake = fake_worldbank({**_data(), "SP.POP.TOTL": [("AZE", 2020, 10093121.0)]},
+                          {"GB.XPD.RSDV.GD.ZS": "2026-07-13", "SP.POP.TOTL": "2025-07-01"})
+    assert main(["refresh", "--source", "worldbank", "--indicator", "GB.XPD.RSDV.GD.ZS", "SP.POP.TOTL"]) == 0
+    before = read_contents(db_path).observations
+    fake.overrides["GB.XPD.RSDV.GD.ZS"] = [{"message": [{"id": "120", "key": "Invalid value",
+                                                         "value": "The provided parameter value is not valid"}]}]
+    assert main(["refresh", "--source", "worldbank", "--indicator", "GB.XPD.RSDV.GD.ZS", "SP.POP.TOTL"]) == 1
+    err = capsys.readouterr().err
+    assert "GB.XPD.RSDV.GD.ZS" in err and "Invalid value" in err and "/indicator/GB.XPD.RSDV.GD.ZS" in err
+    after = read_contents(db_path)
+    kept = after.observations[after.observations["indicator"] == "GB.XPD.RSDV.GD.ZS"]
+    assert kept.reset_index(drop=True).equals(
+        before[before["indicator"] == "GB.XPD.RSDV.GD.ZS"].reset_index(drop=True))
+    assert "failed" in set(after.runs["status"]) and "ok" in set(after.runs["status"])
+
+
+def test_html_page_and_truncated_body_are_refused(httpserver, catalog):
+    httpserver.expect_request("/v2/country/AZE/indicator/A").respond_with_data(
+        "<html><body>Down for maintenance</body></html>", content_type="text/html")
+    httpserver.expect_request("/v2/country/AZE/indicator/B").respond_with_data('[{"page":1,"pages":1,"tot',
+                                                                              content_type="application/json")
+    session = make_session(backoff_factor=0)
+    with pytest.raises(SourceError, match="HTML page"):
+        fetch_pages(session, httpserver.url_for("/v2"), "A", ["AZE"], timeout=5)
+    with pytest.raises(SourceError, match="not valid JSON"):
+        fetch_pages(session, httpserver.url_for("/v2"), "B", ["AZE"], timeout=5)
+
+
+def test_total_that_does_not_match_the_rows(catalog):
+    [page] = wb_pages([wb_row("GB.XPD.RSDV.GD.ZS", "AZE", 2020, 0.2)], 50, "2026-07-13")
+    page[0]["total"] = 2
+    with pytest.raises(SourceError, match="announces 2 rows but 1 arrived"):
+        parse_api_pages([page], "u", catalog, strict=True)
+
+
+def test_duplicate_rows_and_non_numeric_values(catalog):
+    row = wb_row("GB.XPD.RSDV.GD.ZS", "AZE", 2020, 0.2)
+    with pytest.raises(SourceError, match="more than one value for AZE 2020"):
+        parse_api_pages(wb_pages([row, row], 50, "2026-07-13"), "u", catalog, strict=True)
+    with pytest.raises(SourceError, match="'0.2' for AZE 2020 is not a number"):
+        parse_api_pages(wb_pages([wb_row("GB.XPD.RSDV.GD.ZS", "AZE", 2020, "0.2")], 50, "2026-07-13"), "u",
+                        catalog, strict=True)
+
+
+def test_unknown_economy_is_an_error_when_strict(catalog):
+    pages = wb_pages([wb_row("GB.XPD.RSDV.GD.ZS", "USA", 2020, 3.4)], 50, "2026-07-13")
+    with pytest.raises(SourceError, match="economy 'USA' was not asked for"):
+        parse_api_pages(pages, "u", catalog, strict=True)
+    assert parse_api_pages(pages, "u", catalog, strict=False) == []
+
+
+def test_income_aggregate_with_empty_iso3_maps_through_its_id(catalog):
+    row = wb_row("GB.XPD.RSDV.GD.ZS", "XT", 2020, 1.7, iso3="", name="Upper middle income")
+    [series] = parse_api_pages(wb_pages([row], 50, "2026-07-13"), "u", catalog, strict=True)
+    assert series.data["country"].tolist() == ["UMC"]
+
+
+def test_retries_transient_5xx_then_succeeds(httpserver, catalog):
+    calls = []
+    body = wb_pages([wb_row("GB.XPD.RSDV.GD.ZS", "AZE", 2020, 0.2)], 50, "2026-07-13")[0]
+
+    def handler(request):
+        calls.append(1)
+        if len(calls) <= 2:
+            return Response("busy", status=503)
+        return Response(json.dumps(body), content_type="application/json")
+
+    httpserver.expect_request("/v2/country/AZE/indicator/GB.XPD.RSDV.GD.ZS").respond_with_handler(handler)
+    url, pages = fetch_pages(make_session(backoff_factor=0), httpserver.url_for("/v2"), "GB.XPD.RSDV.GD.ZS", ["AZE"],
+                             timeout=5)
+    assert len(calls) == 3
+    assert parse_api_pages(pages, url, catalog, strict=True)[0].rows == 1
+
+
+def test_gives_up_after_three_retries_with_a_clear_message(httpserver):
+    httpserver.expect_request("/v2/country/AZE/indicator/X").respond_with_data("down", status=502)
+    with pytest.raises(SourceError, match="HTTP 502"):
+        fetch_pages(make_session(backoff_factor=0), httpserver.url_for("/v2"), "X", ["AZE"], timeout=5)
+    assert len(httpserver.log) == 4  # the first try and three retries
+
+
+def test_honours_retry_after(httpserver, catalog):
+    import time
+    calls = []
+    body = wb_pages([wb_row("GB.XPD.RSDV.GD.ZS", "AZE", 2020, 0.2)], 50, "2026-07-13")[0]
+
+    def handler(request):
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            return Response("slow down", status=429, headers={"Retry-After": "1"})
+        return Response(json.dumps(body), content_type="application/json")
+
+    httpserver.expect_request("/v2/country/AZE/indicator/GB.XPD.RSDV.GD.ZS").respond_with_handler(handler)
+    fetch_pages(make_session(backoff_factor=0), httpserver.url_for("/v2"), "GB.XPD.RSDV.GD.ZS", ["AZE"], timeout=5)
+    assert len(calls) == 2 and calls[1] - calls[0] >= 0.9
+
+
+def test_unreachable_server_is_a_message_not_a_traceback(db_path, monkeypatch, capsys):
+    monkeypatch.setenv("STI_WORLDBANK_API", "http://127.0.0.1:9/v2")
+    monkeypatch.setenv("STI_HTTP_TIMEOUT", "2")
+    monkeypatch.setattr("etl.cli.make_session", lambda: make_session(backoff_factor=0))
+    assert main(["refresh", "--source", "worldbank", "--indicator", "SP.POP.TOTL"]) == 1
+    err = capsys.readouterr().err
+    assert "could not connect" in err and "Traceback" not in err
