@@ -68,6 +68,12 @@ def merge(current: pd.DataFrame, incoming: list[Series], catalog: Catalog) -> tu
                                     f"refused: vintage {s.vintage} is older than the stored {old}; kept the stored "
                                     "series", s.origin))
             continue
+        if old == s.vintage and _same_values(current[current["indicator"] == s.indicator], s):
+            # Nothing new was retrieved: keep the stored rows (and their retrieved_at), so the snapshot diff stays
+            # limited to series that really changed.
+            outcomes.append(Outcome(s.indicator, s.source, "ok", 0, s.vintage,
+                                    f"unchanged: same vintage and values as stored ({s.rows} rows)", s.origin))
+            continue
         keep = keep[keep["indicator"] != s.indicator]
         rows = s.data.assign(indicator=s.indicator, source=s.source, vintage=s.vintage,
                              retrieved_at=pd.Timestamp(s.retrieved_at))
@@ -79,6 +85,14 @@ def merge(current: pd.DataFrame, incoming: list[Series], catalog: Catalog) -> tu
                                 f"{s.rows} rows, vintage {s.vintage}{note}{skipped}", s.origin))
     merged = pd.concat([keep, *parts], ignore_index=True) if parts else keep
     return with_derived(merged, catalog), outcomes
+
+
+def _same_values(stored: pd.DataFrame, incoming: Series) -> bool:
+    key = ["country", "year"]
+    a = stored[["country", "year", "value"]].astype({"country": str}).sort_values(key).reset_index(drop=True)
+    b = incoming.data[["country", "year", "value"]].astype({"country": str}).sort_values(key).reset_index(drop=True)
+    return len(a) == len(b) and bool((a["country"] == b["country"]).all() and (a["year"] == b["year"]).all()
+                                      and (a["value"] == b["value"]).all())
 
 
 def with_derived(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:

@@ -99,9 +99,10 @@ def read_snapshot(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
             raise SnapshotError(f"{path} does not match the checksum in {MANIFEST} (edited by hand, or a merge "
                                 "conflict?). Rebuild it with `python -m etl snapshot`.")
     obs = pd.read_csv(io.StringIO(texts[OBSERVATIONS]), dtype={"indicator": "string", "country": "string",
-                      "year": "int64", "source": "string", "vintage": "string"},
-                      float_precision="round_trip", keep_default_na=False, na_values=[])
-    obs["value"] = obs["value"].astype("float64")
+                      "year": "int64", "value": str, "source": "string", "vintage": "string"},
+                      keep_default_na=False, na_values=[])
+    # Python's float() is correctly rounded, so each value is exactly the double that was written.
+    obs["value"] = pd.array([float(v) for v in obs["value"]], dtype="float64")
     obs["retrieved_at"] = pd.to_datetime(obs["retrieved_at"], format="%Y-%m-%d %H:%M:%S").astype("datetime64[us]")
     meta = pd.read_csv(io.StringIO(texts[METADATA]), dtype="string", keep_default_na=False, na_values=[])
     return obs, meta, manifest

@@ -71,11 +71,17 @@ def write_database(path: Path, catalog: Catalog, contents: Contents) -> None:
     try:
         con = duckdb.connect(str(tmp))
         try:
+            problems = _missing_values(contents.observations)
+            if problems:
+                raise DataCheckError(problems)
             queries.create_schema(con)
             queries.insert_catalog(con, catalog)
-            queries.insert_frame(con, "observation", contents.observations)
-            queries.insert_frame(con, "publisher_metadata", contents.metadata)
-            queries.insert_frame(con, "etl_run", contents.runs)
+            try:
+                queries.insert_frame(con, "observation", contents.observations)
+                queries.insert_frame(con, "publisher_metadata", contents.metadata)
+                queries.insert_frame(con, "etl_run", contents.runs)
+            except duckdb.Error as exc:  # a type or constraint the frames should never break: report, don't crash
+                raise DataCheckError([f"rows could not be stored: {exc}"]) from None
             problems = queries.check_problems(con)
             if problems:
                 raise DataCheckError(problems)
@@ -87,6 +93,18 @@ def write_database(path: Path, catalog: Catalog, contents: Contents) -> None:
         _fsync(path.parent)
     finally:
         _remove(tmp)
+
+
+def _missing_values(observations: pd.DataFrame, limit: int = 5) -> list[str]:
+    """NaN or empty cells: a value that is not a finite number, or a row without key, source or vintage."""
+    problems = []
+    for column in queries.OBSERVATION_COLUMNS:
+        missing = observations[observations[column].isna()]
+        if len(missing):
+            label = "value is not finite" if column == "value" else f"{column} is missing"
+            where = ", ".join(f"{r.indicator} {r.country} {r.year}" for r in missing.head(limit).itertuples())
+            problems.append(f"{label}: {where}")
+    return problems
 
 
 def _remove(tmp: Path) -> None:

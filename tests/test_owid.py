@@ -1,0 +1,82 @@
+"""Our World in Data grapher CSVs, built in the test with their quirks."""
+import json
+
+import pytest
+
+from etl.importer import Batch, read_path
+from etl.series import SourceError
+from etl.sources.owid import parse_grapher_csv
+
+SPACE = "yearly-number-of-objects-launched-into-outer-space"
+MANUF = "manufacturing-value-added-to-gdp"
+
+
+def test_extra_id_column_is_ignored_and_missing_years_mean_zero(catalog):
+    text = ("Entity,Code,Year,Annual number of objects launched into outer space,Id\n"
+            "Azerbaijan,AZE,2013,1,31\nAzerbaijan,AZE,2015,2,31\nWorld,OWID_WRL,2013,210,900\n"
+            "World,OWID_WRL,2014,240,900\nWorld,OWID_WRL,2015,221,900\nEuropean Space Agency,,2014,3,900\n")
+    s = parse_grapher_csv(text, "f.csv", catalog, slug=SPACE)
+    got = {(r.country, r.year): r.value for r in s.data.itertuples()}
+    assert got[("AZE", 2013)] == 1 and got[("AZE", 2015)] == 2
+    assert got[("AZE", 2014)] == 0  # OWID lists only years with objects
+    assert got[("KGZ", 2013)] == 0 and got[("UZB", 2015)] == 0  # states with no rows registered nothing
+    assert got[("WLD", 2014)] == 240 and ("EUU", 2014) not in got  # aggregates are not zero-filled
+    assert ("XNC", 2014) not in got  # nor a state no international series covers
+    assert {y for c, y in got if c == "AZE"} == {2013, 2014, 2015}
+    assert s.skipped_countries == {"European Space Agency"}
+    assert s.vintage == "undated (data to 2015)"
+
+
+def test_regions_with_empty_code_are_matched_by_name(catalog):
+    text = ('Entity,Code,Year,"Manufacturing, value added (% of GDP)"\n'
+            "Turkey,TUR,2023,19.55\nEurope and Central Asia (WB),,2023,13.1\n"
+            "European Union (27),,2023,15.0\nUpper-middle-income countries,,2023,24.3\nNarnia,,2023,1\n"
+            "Kyrgyzstan,KGZ,2023,\n")
+    s = parse_grapher_csv(text, "f.csv", catalog, slug=MANUF)
+    got = {(r.country, r.year): r.value for r in s.data.itertuples()}
+    assert got == {("TUR", 2023): 19.55, ("ECS", 2023): 13.1, ("EUU", 2023): 15.0, ("UMC", 2023): 24.3}
+
+
+def test_metadata_json_gives_slug_vintage_and_value_column(tmp_path, catalog):
+    csv_path = tmp_path / "download (1).csv"
+    csv_path.write_text('Entity,Code,Year,"Manufacturing, value added",Id\nHungary,HUN,2022,17.1,348\n')
+    (tmp_path / "download (1).metadata.json").write_text(json.dumps({
+        "chart": {"originalChartUrl": f"https://ourworldindata.org/grapher/{MANUF}?v=1&csvType=full"},
+        "columns": {"Manufacturing, value added (% of GDP)": {"titleShort": "Manufacturing, value added",
+                                                             "lastUpdated": "2025-01-24"}},
+        "dateDownloaded": "2025-04-26"}))
+    batch = Batch()
+    read_path(csv_path, catalog, batch)
+    [s] = batch.series
+    assert s.indicator == MANUF and s.vintage == "2025-01-24"
+    assert s.data["value"].tolist() == [17.1]
+
+
+def test_vintage_option_for_a_csv_without_metadata(tmp_path, catalog):
+    path = tmp_path / f"{MANUF}.csv"
+    path.write_text('Entity,Code,Year,"Manufacturing, value added (% of GDP)"\nHungary,HUN,2022,17.1\n')
+    batch = Batch()
+    read_path(path, catalog, batch, vintage="2025-02-01")
+    assert batch.series[0].vintage == "2025-02-01"
+
+
+def test_unknown_chart_daily_data_and_bad_numbers(catalog):
+    with pytest.raises(SourceError, match="OWID chart 'life-expectancy' is not in the catalogue"):
+        parse_grapher_csv("Entity,Code,Year,Life expectancy\n", "f.csv", catalog, slug="life-expectancy")
+    with pytest.raises(SourceError, match="daily data"):
+        parse_grapher_csv("Entity,Code,Day,x\n", "f.csv", catalog, slug=MANUF)
+    with pytest.raises(SourceError, match=r"f.csv, line 3: value 'abc' is not a number"):
+        parse_grapher_csv("Entity,Code,Year,x\nTurkey,TUR,2020,1\nTurkey,TUR,2021,abc\n", "f.csv", catalog,
+                          slug=MANUF)
+
+
+def test_two_entities_for_one_country_are_refused(catalog):
+    with pytest.raises(SourceError, match="more than one value for TUR 2020"):
+        parse_grapher_csv("Entity,Code,Year,x\nTurkey,TUR,2020,1\nTürkiye,,2020,2\n", "f.csv", catalog, slug=MANUF)
+
+
+def test_recorded_owid_download_is_understood(shared, catalog):
+    """The recorded real download (life expectancy, with metadata) parses; its slug is simply not ours."""
+    folder = shared / "fixtures/recorded/owid/life-expectancy_full_long-names"
+    with pytest.raises(SourceError, match="'life-expectancy' is not in the catalogue"):
+        read_path(folder / "life-expectancy.csv", catalog, Batch())
