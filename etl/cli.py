@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     p.add_argument("--fresh", action="store_true",
                    help="start from an empty database instead of merging into the current one")
-    p.add_argument("--vintage", metavar="DATE",
+    p.add_argument("--vintage", metavar="DATE", type=_date,
                    help="vintage for OWID CSVs that come without .metadata.json (default: 'undated (data to Y)')")
 
     p = sub.add_parser("refresh", help="pull series live from the publishers' APIs",
@@ -76,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
                    description="Per source and indicator: rows, countries, years covered, vintage and last run; "
                                "then the latest ETL runs.")
     return parser
+
+
+def _date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,52 @@
+"""The dashboard as AppTest runs it: first start builds the database, the page lists every area honestly."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sti import settings
+
+APP = str(settings.ROOT / "dashboard.py")
+
+
+@pytest.fixture
+def app(db_path):
+    # A fresh cache per test: results are keyed on the file, but tests reuse paths across temp dirs.
+    import streamlit as st
+    st.cache_data.clear()
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def test_first_start_builds_the_database_and_lists_all_areas(app, db_path: Path, catalog):
+    assert not db_path.exists()
+    app.run()
+    assert not app.exception
+    assert db_path.exists()
+    headings = [h.value for h in app.subheader]
+    assert headings == [f"{a.order}. {a.name}" for a in catalog.areas]
+    notes = " ".join(i.value for i in app.info)
+    assert "Turkish Republic of Northern Cyprus" in notes
+    for area in catalog.areas:
+        if area.no_indicator_note:
+            assert area.no_indicator_note in notes
+
+
+def test_coverage_tables_show_latest_year_per_state(app):
+    app.run()
+    tables = [t.value for t in app.dataframe]
+    rd = tables[0]
+    assert list(rd.columns[:8]) == ["Indicator", "AZE", "KAZ", "KGZ", "TUR", "UZB", "HUN", "TKM"]
+    row = rd[rd["Indicator"] == "Research and development expenditure"].iloc[0]
+    # Latest years in the World Bank file of 2026-07-13 (see ../shared/data/PROVENANCE.md)
+    assert [row[c] for c in ["AZE", "KAZ", "KGZ", "TUR", "UZB", "HUN", "TKM"]] == \
+        ["2024", "2024", "2024", "2023", "2024", "2023", "2023"]
+    researchers = rd[rd["Indicator"] == "Researchers in R&D"].iloc[0]
+    assert researchers["KGZ"] == "—" and researchers["TKM"] == "—"  # no data is said, not filled
+    assert row["Vintage"] == "2026-07-13"
+
+
+def test_an_unreadable_database_is_rebuilt(app, db_path):
+    db_path.write_bytes(b"this is not a duckdb file")
+    app.run()
+    assert not app.exception
+    assert len(app.subheader) == 11
