@@ -171,10 +171,7 @@ def cmd_refresh(args: argparse.Namespace, cat) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace, cat) -> int:
-    path = settings.db_path()
-    if not path.exists():
-        raise UsageError(f"no database at {path}: run `python -m etl build` or `python -m etl import` first")
-    contents = read_contents(path)
+    contents = read_contents(_existing_db())
     out = args.out or settings.SNAPSHOT_DIR
     manifest = snapshot.write_snapshot(contents.observations, contents.metadata, cat, out)
     rows = [{"source": s, "indicators": len(v["indicators"]), "rows": v["rows"], "vintages": ", ".join(v["vintages"]),
@@ -186,9 +183,7 @@ def cmd_snapshot(args: argparse.Namespace, cat) -> int:
 
 
 def cmd_status(args: argparse.Namespace, cat) -> int:
-    path = settings.db_path()
-    if not path.exists():
-        raise UsageError(f"no database at {path}: run `python -m etl build` first")
+    path = _existing_db()
     con = connect_readonly(path)
     try:
         table = queries.status(con)
@@ -203,6 +198,14 @@ def cmd_status(args: argparse.Namespace, cat) -> int:
     print(runs[["id", "finished", "source", "status", "rows", "message"]].to_string(index=False, max_colwidth=90))
     _print_database(path, None)
     return 0
+
+
+def _existing_db() -> Path:
+    path = settings.db_path()
+    if not path.exists():
+        raise UsageError(f"no database at {path}: run `python -m etl build` (from the snapshot) or "
+                         "`python -m etl import` first")
+    return path
 
 
 # --- output ---------------------------------------------------------------------------------------------------------

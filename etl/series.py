@@ -57,3 +57,13 @@ def parse_year(text: object, origin: str, line: int | None = None) -> int:
     if not (raw.isdigit() and len(raw) == 4):
         raise SourceError(origin, f"{raw!r} is not a year (only annual data is supported)", line)
     return int(raw)
+
+
+def reject_duplicates(series: Series, hint: str = "") -> Series:
+    """A series has at most one value per country and year; anything else is the file's problem, not ours."""
+    dup = series.data.duplicated(["country", "year"], keep=False)
+    if dup.any():
+        first = series.data[dup].iloc[0]
+        raise SourceError(series.origin, f"{series.indicator} has more than one value for {first['country']} "
+                                         f"{first['year']}{hint}")
+    return series

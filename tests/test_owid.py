@@ -71,7 +71,7 @@ def test_unknown_chart_daily_data_and_bad_numbers(catalog):
 
 
 def test_two_entities_for_one_country_are_refused(catalog):
-    with pytest.raises(SourceError, match="more than one value for TUR 2020"):
+    with pytest.raises(SourceError, match="more than one value for TUR 2020 .two entities"):
         parse_grapher_csv("Entity,Code,Year,x\nTurkey,TUR,2020,1\nTürkiye,,2020,2\n", "f.csv", catalog, slug=MANUF)
 
 

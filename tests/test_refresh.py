@@ -2,7 +2,6 @@
 import json
 import re
 
-from werkzeug.wrappers import Response
 
 from etl import snapshot
 from etl.cli import main

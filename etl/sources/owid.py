@@ -18,7 +18,7 @@ import pandas as pd
 import requests
 
 from etl import http
-from etl.series import Series, SourceError, frame, parse_number, parse_year
+from etl.series import Series, SourceError, frame, parse_number, parse_year, reject_duplicates
 from sti.catalog import Catalog, Indicator
 
 SOURCE = "owid"
@@ -91,12 +91,7 @@ def parse_grapher_csv(text: str, origin: str, catalog: Catalog, *, slug: str,
         data = _zero_fill(data, catalog, int(data["year"].min()), int(max_year))
     series = Series(indicator=indicator.code, source=SOURCE, vintage=vintage, data=data, origin=origin,
                     skipped_countries=frozenset(skipped))
-    dup = series.data.duplicated(["country", "year"], keep=False)
-    if dup.any():
-        first = series.data[dup].iloc[0]
-        raise SourceError(origin, f"more than one value for {first['country']} {first['year']} (two entities "
-                                  "map to the same country?)")
-    return series
+    return reject_duplicates(series, " (two entities map to the same country?)")
 
 
 def _value_column(header: list[str], metadata: dict[str, Any] | None, origin: str) -> int:

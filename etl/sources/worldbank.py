@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from etl import http
-from etl.series import Series, SourceError, frame, parse_number, parse_year
+from etl.series import Series, SourceError, frame, parse_number, parse_year, reject_duplicates
 from sti.catalog import Catalog
 
 SOURCE = "worldbank"
@@ -95,13 +95,7 @@ def parse_bulk_csv(text: str, origin: str, catalog: Catalog) -> list[Series]:
     if vintage is None:
         raise SourceError(origin, "no 'Last Updated Date' in the preamble, so the vintage is unknown "
                                   "(was the file re-saved without its first four lines?)")
-    out = []
-    for code, recs in records.items():
-        series = Series(indicator=code, source=SOURCE, vintage=vintage, data=frame(recs), origin=origin,
-                        skipped_countries=frozenset(skipped))
-        _reject_duplicates(series)
-        out.append(series)
-    return out
+    return _series(records, vintage, origin, skipped)
 
 
 def parse_metadata_indicator(text: str, origin: str, catalog: Catalog) -> list[tuple[str, str, str]]:
@@ -219,13 +213,7 @@ def parse_api_pages(pages: Iterable[Any], origin: str, catalog: Catalog, *, stri
             continue
         if value is not None:
             records[indicator.code].append((country, year, value))
-    out = []
-    for code, recs in records.items():
-        series = Series(indicator=code, source=SOURCE, vintage=vintage, data=frame(recs), origin=origin,
-                        skipped_countries=frozenset(skipped))
-        _reject_duplicates(series)
-        out.append(series)
-    return out
+    return _series(records, vintage, origin, skipped)
 
 
 def fetch_pages(session: requests.Session, base: str, indicator_code: str, countries: list[str], *,
@@ -248,9 +236,8 @@ def fetch_pages(session: requests.Session, base: str, indicator_code: str, count
         page += 1
 
 
-def _reject_duplicates(series: Series) -> None:
-    dup = series.data.duplicated(["country", "year"], keep=False)
-    if dup.any():
-        first = series.data[dup].iloc[0]
-        raise SourceError(series.origin, f"{series.indicator} has more than one value for {first['country']} "
-                                         f"{first['year']}")
+def _series(records: dict[str, list[tuple[str, int, float]]], vintage: str, origin: str,
+            skipped: set[str]) -> list[Series]:
+    return [reject_duplicates(Series(indicator=code, source=SOURCE, vintage=vintage, data=frame(recs), origin=origin,
+                                     skipped_countries=frozenset(skipped)))
+            for code, recs in records.items()]
