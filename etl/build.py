@@ -13,13 +13,28 @@ from sti.catalog import Catalog
 from sti.db import Contents, write_database
 
 
+BUILT_FROM = "built from the bundled snapshot"
+
+
 def build_database(path: Path, catalog: Catalog, snapshot_dir: Path | None = None) -> None:
     started = utc_now()
-    observations, metadata, manifest = snapshot.read_snapshot(snapshot_dir or settings.SNAPSHOT_DIR)
+    directory = snapshot_dir or settings.SNAPSHOT_DIR
+    observations, metadata, manifest = snapshot.read_snapshot(directory)
+    digest = snapshot.manifest_digest(directory)
     observations = load.with_derived(observations, catalog)
     outcomes = [Outcome("all", source, "ok", int((observations["source"] == source).sum()), None,
-                        f"built from the bundled snapshot ({info['rows']} published rows, vintages "
+                        f"{BUILT_FROM} {digest} ({info['rows']} published rows, vintages "
                         f"{', '.join(info['vintages'])}; derived indicators recomputed)")
                 for source, info in manifest["sources"].items()]
     runs = load.run_rows(pd.DataFrame(columns=queries.RUN_COLUMNS), outcomes, started)
     write_database(path, catalog, Contents(observations=observations, metadata=metadata, runs=runs))
+
+
+def built_from_other_snapshot(runs: pd.DataFrame, snapshot_dir: Path | None = None) -> bool:
+    """True when the database holds nothing but a build from a snapshot other than the current one (after a
+    `git pull`, say). A database with imported or refreshed data is never reported, so it is never replaced."""
+    messages = [m for m in runs["message"].astype(str)]
+    if not messages or not all(BUILT_FROM in m for m in messages):
+        return False
+    digest = snapshot.manifest_digest(snapshot_dir or settings.SNAPSHOT_DIR)
+    return not any(digest in m for m in messages)

@@ -108,5 +108,13 @@ def read_snapshot(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     return obs, meta, manifest
 
 
+def manifest_digest(directory: Path) -> str:
+    """A short fingerprint of a snapshot (its manifest holds every file's checksum)."""
+    try:
+        return "sha256:" + _sha((directory / MANIFEST).read_text(encoding="utf-8"))[:16]
+    except FileNotFoundError:
+        raise SnapshotError(f"no snapshot at {directory} (missing {MANIFEST})") from None
+
+
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -6,6 +6,7 @@ on the next query while sessions reading the old file keep working.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,34 +19,52 @@ from sti.catalog import catalog
 from sti.db import connect_readonly, file_identity
 
 log = logging.getLogger(__name__)
+_checked: dict[str, tuple] = {}  # db path -> identities of the db and the snapshot manifest when last found usable
+_lock = threading.Lock()
 
 
-def _usable(path: Path) -> bool:
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        return file_identity(path)
+    except FileNotFoundError:
+        return None
+
+
+def _needs_build(path: Path) -> str | None:
+    """Why the database must be (re)built from the snapshot, or None if it is fine as it is."""
     if not path.exists():
-        return False
+        return "missing"
     try:
         con = connect_readonly(path)
     except duckdb.Error as exc:
-        log.warning("database %s is unreadable (%s); rebuilding it from the snapshot", path, exc)
-        return False
+        return f"unreadable ({exc})"
     try:
-        con.execute("SELECT count(*) FROM observation").fetchone()
-        return True
+        runs = queries.runs(con)
     except duckdb.Error as exc:
-        log.warning("database %s lacks the expected tables (%s); rebuilding it from the snapshot", path, exc)
-        return False
+        return f"not a monitor database ({exc})"
     finally:
         con.close()
+    from etl.build import built_from_other_snapshot
+
+    return "built from an older snapshot" if built_from_other_snapshot(runs) else None
 
 
 def ensure_database() -> Path:
-    """The database path, building the file from the bundled snapshot first if it is missing or unreadable."""
+    """The database path, building it from the bundled snapshot first if it is missing, unreadable, or a plain
+    build of an older snapshot. Checked once per change of either file, not on every rerun."""
     path = settings.db_path()
-    if not _usable(path):
-        from etl.build import build_database  # the ETL is only needed on a first start
+    key = (_identity(path), _identity(settings.SNAPSHOT_DIR / "manifest.json"))
+    if _checked.get(str(path)) == key:
+        return path
+    with _lock:
+        reason = _needs_build(path)
+        if reason:
+            from etl.build import build_database  # the ETL is only needed on a first start
 
-        with st.spinner("First start: building the database from the bundled snapshot (a few seconds)…"):
-            build_database(path, catalog())
+            log.warning("database %s is %s: building it from the bundled snapshot", path, reason)
+            with st.spinner("Building the database from the bundled snapshot (a few seconds)…"):
+                build_database(path, catalog())
+        _checked[str(path)] = (_identity(path), _identity(settings.SNAPSHOT_DIR / "manifest.json"))
     return path
 
 

@@ -1,6 +1,7 @@
 """The dashboard as AppTest runs it: first start builds the database, the page lists every area honestly."""
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -50,3 +51,25 @@ def test_an_unreadable_database_is_rebuilt(app, db_path):
     app.run()
     assert not app.exception
     assert len(app.subheader) == 11
+
+
+def test_a_plain_build_of_an_older_snapshot_is_rebuilt_but_imported_data_is_kept(app, db_path, catalog):
+    from etl.build import built_from_other_snapshot
+    from etl.cli import main
+    from sti.db import read_contents
+
+    assert main(["build"]) == 0
+    runs = read_contents(db_path).runs
+    assert not built_from_other_snapshot(runs)
+    old = runs.assign(message=runs["message"].str.replace(r"sha256:[0-9a-f]+", "sha256:0000000000000000",
+                                                          regex=True))
+    assert built_from_other_snapshot(old)
+    with_import = pd.concat([old, old.tail(1).assign(message="IP.PAT.RESD: 456 rows, vintage 2026-01-28")])
+    assert not built_from_other_snapshot(with_import)  # a database with imported data is never replaced
+
+
+def test_a_read_only_data_folder_falls_back_to_a_temp_database(monkeypatch):
+    monkeypatch.delenv("STI_DB", raising=False)
+    monkeypatch.setattr(settings.os, "access", lambda path, mode: False)
+    path = settings.db_path()
+    assert path.name == "sti.duckdb" and settings.ROOT not in path.parents
