@@ -21,7 +21,7 @@ def build_database(path: Path, catalog: Catalog, snapshot_dir: Path | None = Non
     directory = snapshot_dir or settings.SNAPSHOT_DIR
     observations, metadata, manifest = snapshot.read_snapshot(directory)
     digest = snapshot.manifest_digest(directory)
-    observations = load.with_derived(observations, catalog)
+    observations = load.with_computed(observations, catalog)
     outcomes = [Outcome("all", source, "ok", int((observations["source"] == source).sum()), None,
                         f"{BUILT_FROM} {digest} ({info['rows']} published rows, vintages "
                         f"{', '.join(info['vintages'])}; derived indicators recomputed)")

@@ -7,6 +7,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 from tqdm import tqdm
 
@@ -98,6 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     except (CatalogError, SourceError, DataCheckError, snapshot.SnapshotError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except duckdb.Error as exc:
+        print(f"error: the database {settings.db_path()} could not be read or written: {exc}\n"
+              "  (`python -m etl build` makes a new one from the bundled snapshot)", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: the database was not changed", file=sys.stderr)
         return 130
@@ -162,7 +170,10 @@ def cmd_refresh(args: argparse.Namespace, cat) -> int:
     path = settings.db_path()
     outcomes = load.apply(path, cat, series, failures, started)
     _print_outcomes(outcomes)
-    _print_database(path, time.perf_counter() - t0)
+    if path.exists():
+        _print_database(path, time.perf_counter() - t0)
+    else:
+        print(f"\nNo database written at {path}: nothing was fetched.", file=sys.stderr)
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:
         print(f"\n{len(failed)} of {len(wanted)} series failed and kept their stored data.", file=sys.stderr)

@@ -1,7 +1,9 @@
 """From parsed series to a new database: pick vintages, merge per series, compute derived indicators, write.
 
 Rules: a series is replaced whole or not at all (vintages are never mixed); an older vintage never replaces a newer
-one; a series that failed keeps its last good data; derived indicators are recomputed from what is stored.
+one; a series that failed keeps its last good data. What is computed rather than published — derived indicators and
+the zeros of a publisher's missing-means-zero convention — is recomputed from the published rows on every write, and
+never stored in the snapshot.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from sti.catalog import Catalog
 from sti.db import Contents, empty_contents, read_contents, write_database
 
 _LEADING_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+ZERO_FILL_ROLES = ("member", "observer", "neighbour")  # states; aggregates are only what the publisher gives
 
 
 @dataclass
@@ -57,6 +60,7 @@ def pick_newest(batch: list[Series]) -> tuple[list[Series], list[Outcome]]:
 
 def merge(current: pd.DataFrame, incoming: list[Series], catalog: Catalog) -> tuple[pd.DataFrame, list[Outcome]]:
     """Replace each incoming series whole in `current`, unless the stored vintage is newer."""
+    current = published_only(current, catalog)
     stored = current.groupby("indicator")["vintage"].first().to_dict() if len(current) else {}
     keep = current
     parts, outcomes = [], []
@@ -67,6 +71,12 @@ def merge(current: pd.DataFrame, incoming: list[Series], catalog: Catalog) -> tu
             outcomes.append(Outcome(s.indicator, s.source, "skipped", 0, s.vintage,
                                     f"refused: vintage {s.vintage} is older than the stored {old}; kept the stored "
                                     "series", s.origin))
+            continue
+        if old is not None and old_key and not new_key:
+            outcomes.append(Outcome(s.indicator, s.source, "skipped", 0, s.vintage,
+                                    f"refused: an undated file cannot be shown to be newer than the stored vintage "
+                                    f"{old}; kept the stored series (import it with --vintage DATE if it is newer)",
+                                    s.origin))
             continue
         if old == s.vintage and _same_values(current[current["indicator"] == s.indicator], s):
             # Nothing new was retrieved: keep the stored rows (and their retrieved_at), so the snapshot diff stays
@@ -84,7 +94,7 @@ def merge(current: pd.DataFrame, incoming: list[Series], catalog: Catalog) -> tu
         outcomes.append(Outcome(s.indicator, s.source, "ok", s.rows, s.vintage,
                                 f"{s.rows} rows, vintage {s.vintage}{note}{skipped}", s.origin))
     merged = pd.concat([keep, *parts], ignore_index=True) if parts else keep
-    return with_derived(merged, catalog), outcomes
+    return with_computed(merged, catalog), outcomes
 
 
 def _same_values(stored: pd.DataFrame, incoming: Series) -> bool:
@@ -93,6 +103,42 @@ def _same_values(stored: pd.DataFrame, incoming: Series) -> bool:
     b = incoming.data[["country", "year", "value"]].astype({"country": str}).sort_values(key).reset_index(drop=True)
     return len(a) == len(b) and bool((a["country"] == b["country"]).all() and (a["year"] == b["year"]).all()
                                       and (a["value"] == b["value"]).all())
+
+
+def published_only(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """The rows publishers published: no derived indicators, no zeros filled by a missing-means-zero convention
+    (such publishers list only non-zero years, so a stored zero is always a fill)."""
+    derived = [i.code for i in catalog.indicators if i.derived]
+    zero_filled = [i.code for i in catalog.indicators if i.missing_means_zero]
+    computed = observations["indicator"].isin(derived) | (observations["indicator"].isin(zero_filled)
+                                                          & (observations["value"] == 0))
+    return observations[~computed]
+
+
+def with_computed(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Published rows plus what is computed from them: conventional zeros, then derived indicators."""
+    base = published_only(observations, catalog)
+    return with_derived(pd.concat([base, *_conventional_zeros(base, catalog)], ignore_index=True), catalog)
+
+
+def _conventional_zeros(base: pd.DataFrame, catalog: Catalog) -> list[pd.DataFrame]:
+    """For series whose publisher lists only non-zero years: a zero for every state and year in the series' span
+    that has no row, from the state's independence (`since`) at the earliest."""
+    parts = []
+    for ind in (i for i in catalog.indicators if i.missing_means_zero):
+        rows = base[base["indicator"] == ind.code]
+        if rows.empty:
+            continue
+        first, last = int(rows["year"].min()), int(rows["year"].max())
+        have = set(zip(rows["country"], rows["year"]))
+        meta = rows.iloc[0]
+        extra = [(c.code, y) for c in catalog.countries if c.role in ZERO_FILL_ROLES and c.has_data
+                 for y in range(max(first, c.since or first), last + 1) if (c.code, y) not in have]
+        if extra:
+            parts.append(pd.DataFrame({"indicator": ind.code, "country": [c for c, _ in extra],
+                                       "year": [y for _, y in extra], "value": 0.0, "source": meta["source"],
+                                       "vintage": meta["vintage"], "retrieved_at": meta["retrieved_at"]}))
+    return parts
 
 
 def with_derived(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
@@ -154,6 +200,9 @@ def apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Out
           metadata: pd.DataFrame | None = None, fresh: bool = False) -> list[Outcome]:
     """Merge series into the database at `path` (or into an empty one if `fresh`) and write it atomically."""
     current = empty_contents() if fresh else read_contents(path)
+    if not series and current.observations.empty and not path.exists():
+        # Nothing succeeded and there is nothing to keep: an empty new database would only hide the snapshot.
+        return failures
     chosen, superseded = pick_newest(series)
     observations, outcomes = merge(current.observations, chosen, catalog)
     outcomes = superseded + outcomes + failures

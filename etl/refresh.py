@@ -43,6 +43,8 @@ def refresh(catalog: Catalog, indicators: list[Indicator], session: requests.Ses
             return ind, fetch_one(ind, catalog, session, timeout)
         except SourceError as exc:
             return ind, exc
+        except Exception as exc:  # noqa: BLE001 - one series' surprise must not sink the others
+            return ind, SourceError(ind.source_code, f"unexpected {exc.__class__.__name__}: {exc}")
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for ind, result in pool.map(task, indicators):

@@ -1,6 +1,6 @@
 """The bundled snapshot under data/snapshot/: sorted, diff-friendly CSVs plus a manifest of vintages and checksums.
 
-Derived indicators are not stored: `build` recomputes them, so the snapshot holds only what publishers published.
+Only what publishers published is stored: `build` recomputes derived indicators and conventional zeros.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl.load import published_only
 from sti import queries
 from sti.catalog import Catalog
 
@@ -41,8 +42,7 @@ def _csv_text(header: list[str], rows: list[list[str]]) -> str:
 
 def write_snapshot(observations: pd.DataFrame, metadata: pd.DataFrame, catalog: Catalog, directory: Path) -> dict:
     """Write the snapshot files from the database's tables; returns the manifest."""
-    derived = {i.code for i in catalog.indicators if i.derived}
-    obs = observations[~observations["indicator"].isin(derived)].sort_values(
+    obs = published_only(observations, catalog).sort_values(
         ["source", "indicator", "country", "year"], kind="stable")
     rows = [[r.indicator, r.country, str(r.year), format_value(r.value), r.source, r.vintage,
              pd.Timestamp(r.retrieved_at).strftime("%Y-%m-%d %H:%M:%S")] for r in obs.itertuples(index=False)]
@@ -91,7 +91,7 @@ def read_snapshot(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     for name in (OBSERVATIONS, METADATA):
         path = directory / name
         try:
-            texts[name] = path.read_text(encoding="utf-8")
+            texts[name] = path.read_bytes().decode("utf-8")  # no newline translation: values may hold CRLF
         except FileNotFoundError:
             raise SnapshotError(f"the snapshot lacks {path}") from None
         expected = manifest.get("files", {}).get(name, {}).get("sha256")
@@ -111,7 +111,7 @@ def read_snapshot(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 def manifest_digest(directory: Path) -> str:
     """A short fingerprint of a snapshot (its manifest holds every file's checksum)."""
     try:
-        return "sha256:" + _sha((directory / MANIFEST).read_text(encoding="utf-8"))[:16]
+        return "sha256:" + _sha((directory / MANIFEST).read_bytes().decode("utf-8"))[:16]
     except FileNotFoundError:
         raise SnapshotError(f"no snapshot at {directory} (missing {MANIFEST})") from None
 

@@ -21,6 +21,7 @@ MILESTONE_STATUSES = ("adopted", "held", "announced", "signed", "ongoing", "plan
 KINDS = ("indicator", "context")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 class CatalogError(ValueError):
@@ -46,7 +47,8 @@ class Area:
     name: str
     description: str
     milestones: tuple[Milestone, ...]
-    no_indicator_note: str | None
+    no_indicator_note: str | None        # the area has no international indicator, and says so
+    indicator_note: str | None = None    # the area's indicators only approach it: says how
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Country:
     aliases: tuple[str, ...] = ()
     note: str | None = None
     has_data: bool = True
+    since: int | None = None  # first year as an independent state, where later than the series we hold
 
     @property
     def is_ots(self) -> bool:
@@ -94,7 +97,7 @@ class Indicator:
     source: str
     source_code: str
     areas: tuple[str, ...]
-    higher_is_better: bool
+    higher_is_better: bool | None  # None: no direction makes sense (context series, some shares)
     definition: str
     kind: str = "indicator"
     scored: bool = False
@@ -201,6 +204,17 @@ class _Entry:
             raise self.fail(name, "is missing" if value is None else f"must be true or false, got {value!r}")
         return value
 
+    def optional_bool(self, name: str) -> bool | None:
+        return self.bool(name) if name in self.data else None
+
+    def optional_year(self, name: str) -> int | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or not 1000 <= value <= 2100:
+            raise self.fail(name, f"must be a year, got {value!r}")
+        return value
+
     def str_list(self, name: str, *, required: bool = False) -> tuple[str, ...]:
         value = self.data.get(name)
         if value is None:
@@ -255,7 +269,7 @@ def _load_areas(directory: Path, source_ids: set[str]) -> tuple[Area, ...]:
     out = []
     for n, raw in enumerate(_read(directory, "areas.toml", "area")):
         e = _Entry("areas.toml", str(raw.get("id", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}", raw)
-        e.unknown_keys({"id", "name", "description", "milestone", "no_indicator_note"})
+        e.unknown_keys({"id", "name", "description", "milestone", "no_indicator_note", "indicator_note"})
         area_id = e.req("id", choices=AREA_IDS)
         milestones = []
         raw_ms = raw.get("milestone", [])
@@ -267,10 +281,11 @@ def _load_areas(directory: Path, source_ids: set[str]) -> tuple[Area, ...]:
             src = me.req("source")
             if src not in source_ids:
                 raise me.fail("source", f"unknown source {src!r} (declare it in sources.toml)")
-            milestones.append(Milestone(date=me.str("date", required=False), title=me.req("title"),
+            milestones.append(Milestone(date=me.str("date", required=False, pattern=_PARTIAL_DATE), title=me.req("title"),
                                         status=me.req("status", choices=MILESTONE_STATUSES), source=src))
         out.append(Area(id=area_id, order=n + 1, name=e.req("name"), description=e.req("description"),
-                        milestones=tuple(milestones), no_indicator_note=e.str("no_indicator_note", required=False)))
+                        milestones=tuple(milestones), no_indicator_note=e.str("no_indicator_note", required=False),
+                        indicator_note=e.str("indicator_note", required=False)))
     _unique("areas.toml", "area", [a.id for a in out])
     if tuple(a.id for a in out) != AREA_IDS:
         raise CatalogError("areas.toml", "-", "id", f"areas must be exactly {', '.join(AREA_IDS)} in this order")
@@ -282,14 +297,14 @@ def _load_countries(directory: Path) -> tuple[Country, ...]:
     for n, raw in enumerate(_read(directory, "countries.toml", "country")):
         e = _Entry("countries.toml", str(raw.get("code", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}",
                    raw)
-        e.unknown_keys({"code", "name", "role", "colour", "aliases", "note", "has_data"})
+        e.unknown_keys({"code", "name", "role", "colour", "aliases", "note", "has_data", "since"})
         has_data = e.bool("has_data", default=True)
         note = e.str("note", required=False)
         if not has_data and not note:
             raise e.fail("note", "a country without international series must say why in a note")
         out.append(Country(code=e.req("code", pattern=_ISO3), name=e.req("name"), role=e.req("role", choices=ROLES),
                            colour=e.req("colour", pattern=_HEX).upper(), aliases=e.str_list("aliases"), note=note,
-                           has_data=has_data))
+                           has_data=has_data, since=e.optional_year("since")))
     _unique("countries.toml", "country", [c.code for c in out])
     first_with: dict[str, str] = {}
     for c in out:
@@ -322,6 +337,9 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
         scored = e.bool("scored", default=False)
         if scored and kind != "indicator":
             raise e.fail("scored", "only area indicators can be scored")
+        higher_is_better = e.optional_bool("higher_is_better")
+        if scored and higher_is_better is None:
+            raise e.fail("higher_is_better", "a scored indicator must say whether higher is better")
         derived = None
         if "derived" in raw:
             de = _Entry("indicators.toml", f"{code} derived", raw["derived"])
@@ -334,10 +352,17 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
         out.append(Indicator(
             code=code, name=e.req("name"), unit=e.req("unit"), source=source,
             source_code=e.str("source_code", required=derived is None) or code, areas=areas,
-            higher_is_better=e.bool("higher_is_better"), definition=e.req("definition"), kind=kind, scored=scored,
+            higher_is_better=higher_is_better, definition=e.req("definition"), kind=kind, scored=scored,
             upstream=e.str("upstream", required=False), derived=derived,
             missing_means_zero=e.bool("missing_means_zero", default=False), note=e.str("note", required=False)))
     _unique("indicators.toml", "indicator", [i.code for i in out])
+    published: dict[tuple[str, str], str] = {}
+    for ind in out:
+        if ind.derived is None:
+            other = published.setdefault((ind.source, ind.source_code), ind.code)
+            if other != ind.code:
+                raise CatalogError("indicators.toml", ind.code, "source_code",
+                                   f"{ind.source_code!r} from {ind.source} is already indicator {other}")
     codes = {i.code for i in out}
     for ind in out:
         if ind.derived:
@@ -367,6 +392,9 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
         if not has and not area.no_indicator_note:
             raise CatalogError("areas.toml", area.id, "no_indicator_note",
                                "an area with no international indicator must say so")
+        if has and area.no_indicator_note:
+            raise CatalogError("areas.toml", area.id, "no_indicator_note",
+                               "the area has indicators; describe their limits in indicator_note instead")
     by_alias: dict[str, str] = {}
     for c in countries:
         for key in (c.code, c.name, *c.aliases):

@@ -13,6 +13,7 @@ CREATE TABLE country (
     role VARCHAR NOT NULL,           -- member | observer | benchmark | aggregate | neighbour
     colour VARCHAR NOT NULL,         -- fixed chart colour
     has_data BOOLEAN NOT NULL,       -- false where no international series covers it
+    since INTEGER,                   -- first year as an independent state, where that is after 1957
     note VARCHAR
 );
 CREATE TABLE area (
@@ -20,7 +21,8 @@ CREATE TABLE area (
     position INTEGER NOT NULL,
     name VARCHAR NOT NULL,
     description VARCHAR NOT NULL,
-    no_indicator_note VARCHAR        -- set where no international indicator exists
+    no_indicator_note VARCHAR,       -- set where no international indicator exists
+    indicator_note VARCHAR           -- set where the indicators only approach the area, saying how
 );
 CREATE TABLE milestone (
     area VARCHAR NOT NULL,
@@ -45,7 +47,7 @@ CREATE TABLE indicator (
     source VARCHAR NOT NULL,
     source_code VARCHAR NOT NULL,    -- the publisher's own code (WDI code, OWID grapher slug)
     kind VARCHAR NOT NULL,           -- indicator | context
-    higher_is_better BOOLEAN NOT NULL,
+    higher_is_better BOOLEAN,        -- NULL where no direction makes sense
     scored BOOLEAN NOT NULL,
     definition VARCHAR NOT NULL,
     upstream VARCHAR,                -- the original producer a publisher republishes
@@ -96,10 +98,11 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def insert_catalog(con: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
-    con.executemany("INSERT INTO country VALUES (?, ?, ?, ?, ?, ?)",
-                    [(c.code, c.name, c.role, c.colour, c.has_data, c.note) for c in cat.countries])
-    con.executemany("INSERT INTO area VALUES (?, ?, ?, ?, ?)",
-                    [(a.id, a.order, a.name, a.description, a.no_indicator_note) for a in cat.areas])
+    con.executemany("INSERT INTO country VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(c.code, c.name, c.role, c.colour, c.has_data, c.since, c.note) for c in cat.countries])
+    con.executemany("INSERT INTO area VALUES (?, ?, ?, ?, ?, ?)",
+                    [(a.id, a.order, a.name, a.description, a.no_indicator_note, a.indicator_note)
+                     for a in cat.areas])
     con.executemany("INSERT INTO milestone VALUES (?, ?, ?, ?, ?)",
                     [(a.id, m.date, m.title, m.status, m.source) for a in cat.areas for m in a.milestones])
     con.executemany("INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -42,6 +42,6 @@ def http_timeout() -> float:
         value = float(raw)
     except ValueError:
         raise ValueError(f"STI_HTTP_TIMEOUT must be a number of seconds, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"STI_HTTP_TIMEOUT must be positive, got {raw!r}")
+    if not (0 < value < float("inf")):
+        raise ValueError(f"STI_HTTP_TIMEOUT must be a positive number of seconds, got {raw!r}")
     return value

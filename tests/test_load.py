@@ -14,9 +14,9 @@ from sti.db import Contents, DataCheckError, connect_readonly, empty_contents, r
 T = datetime(2026, 11, 22, 12, 0, 0)
 
 
-def obs(rows):
+def obs(rows, source="worldbank", vintage="2026-01-28"):
     return load.normalise(pd.DataFrame(
-        [dict(zip(["indicator", "country", "year", "value"], r), source="worldbank", vintage="2026-01-28",
+        [dict(zip(["indicator", "country", "year", "value"], r), source=source, vintage=vintage,
               retrieved_at=T) for r in rows], columns=queries.OBSERVATION_COLUMNS))
 
 

@@ -8,23 +8,36 @@ from etl.series import SourceError
 from etl.sources.owid import parse_grapher_csv
 
 SPACE = "yearly-number-of-objects-launched-into-outer-space"
+SPACE_CSV = ("Entity,Code,Year,Annual number of objects launched into outer space,Id\n"
+             "Azerbaijan,AZE,2013,1,31\nAzerbaijan,AZE,2015,2,31\nWorld,OWID_WRL,2013,210,900\n"
+             "World,OWID_WRL,2014,240,900\nWorld,OWID_WRL,2015,221,900\nEuropean Space Agency,,2014,3,900\n")
 MANUF = "manufacturing-value-added-to-gdp"
 
 
-def test_extra_id_column_is_ignored_and_missing_years_mean_zero(catalog):
-    text = ("Entity,Code,Year,Annual number of objects launched into outer space,Id\n"
-            "Azerbaijan,AZE,2013,1,31\nAzerbaijan,AZE,2015,2,31\nWorld,OWID_WRL,2013,210,900\n"
-            "World,OWID_WRL,2014,240,900\nWorld,OWID_WRL,2015,221,900\nEuropean Space Agency,,2014,3,900\n")
-    s = parse_grapher_csv(text, "f.csv", catalog, slug=SPACE)
+def test_extra_id_column_is_ignored_and_only_published_rows_are_returned(catalog):
+    s = parse_grapher_csv(SPACE_CSV, "f.csv", catalog, slug=SPACE)
     got = {(r.country, r.year): r.value for r in s.data.itertuples()}
-    assert got[("AZE", 2013)] == 1 and got[("AZE", 2015)] == 2
-    assert got[("AZE", 2014)] == 0  # OWID lists only years with objects
-    assert got[("KGZ", 2013)] == 0 and got[("UZB", 2015)] == 0  # states with no rows registered nothing
-    assert got[("WLD", 2014)] == 240 and ("EUU", 2014) not in got  # aggregates are not zero-filled
-    assert ("XNC", 2014) not in got  # nor a state no international series covers
-    assert {y for c, y in got if c == "AZE"} == {2013, 2014, 2015}
+    assert got == {("AZE", 2013): 1, ("AZE", 2015): 2, ("WLD", 2013): 210, ("WLD", 2014): 240, ("WLD", 2015): 221}
     assert s.skipped_countries == {"European Space Agency"}
     assert s.vintage == "undated (data to 2015)"
+
+
+def test_missing_years_mean_zero_for_states_from_their_independence(catalog):
+    from etl.load import published_only, with_computed
+    from tests.test_load import obs
+
+    s = parse_grapher_csv(SPACE_CSV.replace("Azerbaijan,AZE,2013", "Azerbaijan,AZE,1990")
+                          .replace("World,OWID_WRL,2013", "World,OWID_WRL,1989"), "f.csv", catalog, slug=SPACE)
+    published = obs([(SPACE, r.country, r.year, r.value) for r in s.data.itertuples()], "owid", s.vintage)
+    full = with_computed(published, catalog)
+    got = {(r.country, r.year): r.value for r in full.itertuples()}
+    assert got[("AZE", 1990)] == 1 and got[("AZE", 2015)] == 2
+    assert got[("AZE", 1991)] == 0 and got[("AZE", 2014)] == 0  # OWID lists only years with objects
+    assert ("AZE", 1989) not in got  # no zeros before independence (`since` in the catalogue)
+    assert got[("KGZ", 1991)] == 0 and ("KGZ", 1990) not in got  # no rows at all: nothing registered
+    assert got[("TUR", 1989)] == 0  # states without `since` from the series' first year
+    assert ("EUU", 2014) not in got and ("XNC", 2014) not in got  # aggregates and uncovered states stay empty
+    assert published_only(full, catalog).reset_index(drop=True).equals(published)  # fills are never exported
 
 
 def test_regions_with_empty_code_are_matched_by_name(catalog):

@@ -2,8 +2,8 @@
 optionally, `<slug>.metadata.json` beside it.
 
 Quirks handled: regions have an empty Code (matched by name); OWID's own codes such as OWID_WRL; copies with extra
-columns after the value (e.g. an `Id` column added by a re-publisher); and, for charts declared
-`missing_means_zero`, OWID's convention that a year absent for a state means zero.
+columns after the value (e.g. an `Id` column added by a re-publisher). The parser returns exactly the published rows;
+OWID's convention that an absent year means zero (charts declared `missing_means_zero`) is applied by etl.load.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import requests
 
 from etl import http
@@ -24,7 +23,6 @@ from sti.catalog import Catalog, Indicator
 SOURCE = "owid"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DOWNLOAD_QUERY = {"v": "1", "csvType": "full", "useColumnShortNames": "false"}
-ZERO_FILL_ROLES = ("member", "observer", "neighbour")  # states; aggregates are not zero-filled
 
 
 def slug_from_metadata(metadata: dict[str, Any] | None) -> str | None:
@@ -87,8 +85,6 @@ def parse_grapher_csv(text: str, origin: str, catalog: Catalog, *, slug: str,
         # The CSV alone does not say when OWID last updated it; say so rather than guess a date.
         vintage = f"undated (data to {max_year})" if max_year else "undated"
     data = frame(records)
-    if indicator.missing_means_zero and records:
-        data = _zero_fill(data, catalog, int(data["year"].min()), int(max_year))
     series = Series(indicator=indicator.code, source=SOURCE, vintage=vintage, data=data, origin=origin,
                     skipped_countries=frozenset(skipped))
     return reject_duplicates(series, " (two entities map to the same country?)")
@@ -109,15 +105,6 @@ def _value_column(header: list[str], metadata: dict[str, Any] | None, origin: st
         if len(metadata["columns"]) > 1:
             raise SourceError(origin, "the chart has several data columns; download it with one indicator", 1)
     return 3  # OWID puts the chart's value first; anything after it was added by whoever re-saved the file
-
-
-def _zero_fill(data: pd.DataFrame, catalog: Catalog, first_year: int, last_year: int) -> pd.DataFrame:
-    states = [c.code for c in catalog.countries if c.role in ZERO_FILL_ROLES and c.has_data]
-    have = set(zip(data["country"], data["year"]))
-    extra = [(c, y, 0.0) for c in states for y in range(first_year, last_year + 1) if (c, y) not in have]
-    if not extra:
-        return data
-    return pd.concat([data, frame(extra)], ignore_index=True)
 
 
 def read_metadata_file(csv_path: Path) -> dict[str, Any] | None:

@@ -146,8 +146,11 @@ def check_page(body: Any, origin: str) -> tuple[dict[str, Any], list[dict[str, A
         raise SourceError(origin, "the body is not the documented [header, rows] page")
     header, rows = body
     for key in ("page", "pages", "total"):
-        if key not in header:
-            raise SourceError(origin, f"the page header has no {key!r}")
+        value = header.get(key)
+        # the API sends these as numbers on data endpoints and as strings on some metadata endpoints
+        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+            raise SourceError(origin, f"the page header's {key!r} is not a whole number: {value!r}")
+        header = {**header, key: int(value)}
     if rows is None:
         rows = []
     if not isinstance(rows, list):
