@@ -141,6 +141,7 @@ def cmd_import(args: argparse.Namespace, cat) -> int:
             bar.set_postfix_str(f.name[:40])
             importer.read_path(f, cat, batch, vintage=args.vintage)
             bar.update()
+    batch.finish(cat)
     if not batch.series and not batch.metadata:
         raise SourceError(", ".join(map(str, args.paths)), "no series found")
     path = settings.db_path()

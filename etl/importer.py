@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -23,6 +25,26 @@ class Batch:
     series: list[Series] = field(default_factory=list)
     # (kind, key, field, value, source, file name) until the vintage is known from the data file beside it
     metadata: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
+    # World Bank API pages, kept until all files are read: one response may be saved as several page files
+    api_pages: list[tuple[str, object]] = field(default_factory=list)
+
+    def finish(self, catalog: Catalog) -> None:
+        """Parse the collected API pages, one response at a time (pages of one response share their header)."""
+        groups: dict[tuple, list[tuple[str, object]]] = {}
+        for origin, body in self.api_pages:
+            header, _ = worldbank.check_page(body, origin)
+            key = (header["pages"], header["total"], header.get("per_page"), header.get("lastupdated"),
+                   header.get("sourceid"))
+            groups.setdefault(key, []).append((origin, body))
+        self.api_pages = []
+        for (pages, *_), members in groups.items():
+            members.sort(key=lambda m: worldbank.check_page(m[1], m[0])[0]["page"])
+            numbers = [worldbank.check_page(b, o)[0]["page"] for o, b in members]
+            origin = " + ".join(o for o, _ in members)
+            if numbers != list(range(1, pages + 1)):
+                raise SourceError(origin, f"holds page(s) {', '.join(map(str, numbers))} of {pages}: import every "
+                                          "page of the response together (or download it with a larger per_page)")
+            self.series.extend(worldbank.parse_api_pages([b for _, b in members], origin, catalog, strict=False))
 
     def metadata_frame(self) -> pd.DataFrame:
         """Publisher metadata with the vintage of the data file from the same download (same _DS2_… suffix)."""
@@ -58,10 +80,14 @@ def read_path(path: Path, catalog: Catalog, batch: Batch, *, vintage: str | None
     if suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as zf:
-                for member in zf.namelist():
+                names = set(zf.namelist())
+                for member in sorted(names):
                     if member.lower().endswith(".csv"):
+                        meta_name = member[:-len(".csv")] + ".metadata.json"
                         _read_csv_bytes(zf.read(member), f"{path}!{member}", Path(member).name, catalog, batch,
-                                        vintage=vintage)
+                                        vintage=vintage,
+                                        metadata=lambda m=meta_name: owid.parse_metadata(zf.read(m), f"{path}!{m}")
+                                        if m in names else None)
         except zipfile.BadZipFile:
             raise SourceError(str(path), "is not a valid zip file (corrupted or incomplete download?)") from None
         return
@@ -72,16 +98,18 @@ def read_path(path: Path, catalog: Catalog, batch: Batch, *, vintage: str | None
             body = json.loads(path.read_bytes().decode("utf-8-sig"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise SourceError(str(path), f"is not valid JSON: {exc}") from None
-        batch.series.extend(worldbank.parse_api_pages([body], str(path), catalog, strict=False))
+        worldbank.check_page(body, str(path))  # an error envelope or another shape is reported now, by file
+        batch.api_pages.append((str(path), body))
         return
     if suffix == ".csv":
-        _read_csv_bytes(path.read_bytes(), str(path), path.name, catalog, batch, vintage=vintage, csv_path=path)
+        _read_csv_bytes(path.read_bytes(), str(path), path.name, catalog, batch, vintage=vintage,
+                        metadata=lambda: owid.read_metadata_file(path))
         return
     raise SourceError(str(path), f"unsupported file type {suffix or '(none)'}: expected .csv, .zip or .json")
 
 
 def _read_csv_bytes(raw: bytes, origin: str, name: str, catalog: Catalog, batch: Batch, *,
-                    vintage: str | None, csv_path: Path | None = None) -> None:
+                    vintage: str | None, metadata: Callable[[], dict[str, Any] | None]) -> None:
     text = worldbank.decode(raw, origin)
     kind = worldbank.file_kind(text)
     if kind == "bulk":
@@ -93,9 +121,9 @@ def _read_csv_bytes(raw: bytes, origin: str, name: str, catalog: Catalog, batch:
         batch.metadata.extend(("country", k, f, v, worldbank.SOURCE, name)
                               for k, f, v in worldbank.parse_metadata_country(text, origin, catalog))
     elif text.lstrip("\ufeff").startswith("Entity,Code,"):
-        metadata = owid.read_metadata_file(csv_path) if csv_path else None
-        slug = owid.slug_from_metadata(metadata) or Path(name).stem
-        batch.series.append(owid.parse_grapher_csv(text, origin, catalog, slug=slug, metadata=metadata,
+        meta = metadata()
+        slug = owid.slug_from_metadata(meta) or Path(name).stem
+        batch.series.append(owid.parse_grapher_csv(text, origin, catalog, slug=slug, metadata=meta,
                                                    vintage=vintage))
     else:
         raise SourceError(origin, "not a recognised download: expected a World Bank bulk or Metadata CSV, or an "

@@ -46,6 +46,8 @@ for area in cat.areas:
     if area.no_indicator_note:
         st.info(area.no_indicator_note, icon=":material/info:")
         continue
+    if area.indicator_note:
+        st.info(area.indicator_note, icon=":material/straighten:")
     table = latest_year_table(cat, latest, vintages, area.id, codes)
     st.caption("Latest year with data per state; — means no data in any year.")
     st.dataframe(table, hide_index=True, width="stretch", column_config=column_config)

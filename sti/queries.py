@@ -186,17 +186,21 @@ def runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per source and indicator: rows, countries, years covered, vintage, and the latest run of that source."""
+    """Per source and indicator: rows, countries, years covered, vintage, and the last successful run that loaded
+    the series (a build loads them all; derived series are recomputed by every successful run of their source)."""
     return con.execute("""
-        WITH last_run AS (
-            SELECT source, max(finished) AS last_run FROM etl_run GROUP BY source
+        WITH per_series AS (
+            SELECT i.code AS indicator, max(r.finished) AS last_ok
+            FROM indicator i JOIN etl_run r ON r.source = i.source AND r.status = 'ok'
+                AND (starts_with(r.message, i.code || ':') OR starts_with(r.message, 'all:') OR i.formula IS NOT NULL)
+            GROUP BY i.code
         )
         SELECT i.source, i.code AS indicator, count(o.value) AS rows, count(DISTINCT o.country) AS countries,
                min(o.year) AS first_year, max(o.year) AS last_year, any_value(o.vintage) AS vintage,
-               any_value(r.last_run) AS last_run
+               any_value(p.last_ok) AS last_run
         FROM indicator i
         LEFT JOIN observation o ON o.indicator = i.code
-        LEFT JOIN last_run r ON r.source = i.source
+        LEFT JOIN per_series p ON p.indicator = i.code
         GROUP BY i.source, i.code
         ORDER BY i.source, i.code""").df()
 

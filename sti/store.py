@@ -40,6 +40,8 @@ def _needs_build(path: Path) -> str | None:
         return f"unreadable ({exc})"
     try:
         runs = queries.runs(con)
+        if queries.database_summary(con)["rows"] == 0:
+            return "empty"
     except duckdb.Error as exc:
         return f"not a monitor database ({exc})"
     finally:

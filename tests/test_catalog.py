@@ -121,6 +121,11 @@ def _edit(path: Path, old: str, new: str) -> None:
     ("sources.toml", 'licence = "CC BY 4.0"', "", "worldbank", "licence"),
     ("areas.toml", 'status = "planned"', 'status = "maybe"', "research milestone #1", "status"),
     ("areas.toml", 'id = "space"', 'id = "moon"', "moon", "id"),
+    ("areas.toml", 'date = "2024"', 'date = "sometime soon"', "rd milestone #1", "date"),
+    ("indicators.toml", 'source_code = "IT.NET.SECR"\n', 'source_code = "IT.NET.SECR.P6"\n', "IT.NET.SECR",
+     "source_code"),
+    ("indicators.toml", 'higher_is_better = true\nscored = true', 'scored = true', "GB.XPD.RSDV.GD.ZS",
+     "higher_is_better"),
 ])
 def test_validation_errors_name_file_entry_and_field(catalog_copy, file, old, new, entry, field):
     _edit(catalog_copy / file, old, new)
@@ -128,6 +133,13 @@ def test_validation_errors_name_file_entry_and_field(catalog_copy, file, old, ne
         load_catalog(catalog_copy)
     assert (err.value.file, err.value.entry, err.value.field) == (file, entry, field)
     assert file in str(err.value) and entry in str(err.value) and field in str(err.value)
+
+
+def test_area_with_indicators_cannot_claim_to_have_none(catalog_copy):
+    _edit(catalog_copy / "areas.toml", 'name = "Space technologies"\n',
+          'name = "Space technologies"\nno_indicator_note = "none"\n')
+    with pytest.raises(CatalogError, match="space.*indicator_note instead"):
+        load_catalog(catalog_copy)
 
 
 def test_area_without_indicator_must_have_a_note(catalog_copy):

@@ -60,14 +60,30 @@ def test_a_bad_import_writes_nothing_and_names_the_file(tmp_path, db_path, capsy
     assert "unsupported file type .py" in capsys.readouterr().err
 
 
-def test_status_reports_every_catalogue_indicator(db_path, catalog, capsys):
+def test_status_reports_rows_years_vintage_and_last_run_per_indicator(db_path, catalog, capsys):
     assert main(["build"]) == 0
     capsys.readouterr()
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    for ind in catalog.indicators:
-        assert ind.code in out
+    lines = {line.split()[1]: line.split() for line in out.splitlines()
+             if line.strip().startswith(("worldbank ", "owid "))}
+    assert set(lines) == {i.code for i in catalog.indicators}
+    # GB.XPD.RSDV.GD.ZS in the bundled snapshot: 18 countries, 1996-2024, vintage 2026-07-13
+    source, code, rows, countries, years, vintage, *last_run = lines["GB.XPD.RSDV.GD.ZS"]
+    assert (source, countries, years, vintage) == ("worldbank", "18", "1996-2024", "2026-07-13")
+    assert int(rows) > 300 and last_run and last_run[0].startswith("20")
     assert "Latest runs" in out and "built from the bundled snapshot" in out
+
+
+def test_status_last_run_is_per_indicator(db_path, fake_worldbank, capsys):
+    assert main(["build"]) == 0
+    fake_worldbank({}, {})  # every indicator answers with an error envelope
+    assert main(["refresh", "--source", "worldbank", "--indicator", "IC.BUS.NREG"]) == 1
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    runs = [line.split() for line in capsys.readouterr().out.splitlines() if line.strip().startswith("worldbank ")]
+    last = {r[1]: " ".join(r[6:8]) for r in runs}
+    assert last["GB.XPD.RSDV.GD.ZS"] == last["IC.BUS.NREG"]  # the failed refresh is not a successful run
 
 
 def test_readme_documents_every_command_table_and_variable():

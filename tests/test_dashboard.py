@@ -54,18 +54,36 @@ def test_an_unreadable_database_is_rebuilt(app, db_path):
 
 
 def test_a_plain_build_of_an_older_snapshot_is_rebuilt_but_imported_data_is_kept(app, db_path, catalog):
-    from etl.build import built_from_other_snapshot
     from etl.cli import main
-    from sti.db import read_contents
+    from sti import queries
+    from sti.db import read_contents, write_database
 
     assert main(["build"]) == 0
-    runs = read_contents(db_path).runs
-    assert not built_from_other_snapshot(runs)
-    old = runs.assign(message=runs["message"].str.replace(r"sha256:[0-9a-f]+", "sha256:0000000000000000",
-                                                          regex=True))
-    assert built_from_other_snapshot(old)
-    with_import = pd.concat([old, old.tail(1).assign(message="IP.PAT.RESD: 456 rows, vintage 2026-01-28")])
-    assert not built_from_other_snapshot(with_import)  # a database with imported data is never replaced
+    current = read_contents(db_path)
+    old_runs = current.runs.assign(message=current.runs["message"].str.replace(
+        r"sha256:[0-9a-f]+", "sha256:0000000000000000", regex=True))
+    stale = current.observations[current.observations["indicator"] != "SP.POP.TOTL"]  # as if from an old snapshot
+    write_database(db_path, catalog, type(current)(observations=stale, metadata=current.metadata, runs=old_runs))
+    app.run()
+    assert not app.exception
+    rebuilt = read_contents(db_path)
+    assert "SP.POP.TOTL" in set(rebuilt.observations["indicator"])
+    assert not rebuilt.runs["message"].str.contains("sha256:0000000000000000").any()
+
+    # With imported or refreshed data in it, the same database is never replaced.
+    runs = pd.concat([old_runs, pd.DataFrame([{**old_runs.iloc[-1].to_dict(), "id": 99,
+                                               "message": "IP.PAT.RESD: 456 rows, vintage 2026-01-28"}])]
+                     )[queries.RUN_COLUMNS]
+    write_database(db_path, catalog, type(current)(observations=stale, metadata=current.metadata, runs=runs))
+    app.run()
+    assert "SP.POP.TOTL" not in set(read_contents(db_path).observations["indicator"])
+
+
+def test_an_empty_database_is_rebuilt(app, db_path, catalog):
+    from sti.db import empty_contents, read_contents, write_database
+    write_database(db_path, catalog, empty_contents())
+    app.run()
+    assert not app.exception and len(read_contents(db_path).observations) > 10000
 
 
 def test_a_read_only_data_folder_falls_back_to_a_temp_database(monkeypatch):

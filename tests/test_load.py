@@ -133,3 +133,21 @@ def test_apply_records_every_series_in_etl_run(tmp_path, catalog):
     assert runs["message"].str.contains("IP.PAT.RESD").iloc[0] and runs["message"].str.contains("HTTP 503").iloc[1]
     load.apply(path, catalog, [], [], T)
     assert read_contents(path).runs["id"].tolist() == [1, 2]  # history kept across writes
+
+
+def test_an_undated_file_never_replaces_a_dated_series(catalog):
+    stored = obs([("IP.PAT.RESD", "AZE", 2020, 144.0)])
+    undated = series("IP.PAT.RESD", "undated (data to 2021)", [("AZE", 2021, 1.0)])
+    merged, [outcome] = load.merge(stored, [undated], catalog)
+    assert outcome.status == "skipped" and "--vintage" in outcome.message
+    assert merged[merged["indicator"] == "IP.PAT.RESD"]["value"].tolist() == [144.0]
+    dated = series("IP.PAT.RESD", "2026-02-01", [("AZE", 2021, 2.0)])
+    merged, [outcome] = load.merge(load.normalise(merged), [dated], catalog)
+    assert outcome.status == "ok"
+
+
+def test_a_first_refresh_that_fails_entirely_writes_no_database(tmp_path, catalog):
+    path = tmp_path / "sti.duckdb"
+    failed = [load.Outcome("SP.POP.TOTL", "worldbank", "failed", 0, None, "HTTP 503", "http://x")]
+    assert load.apply(path, catalog, [], failed, T) == failed
+    assert not path.exists()

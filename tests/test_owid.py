@@ -93,3 +93,16 @@ def test_recorded_owid_download_is_understood(shared, catalog):
     folder = shared / "fixtures/recorded/owid/life-expectancy_full_long-names"
     with pytest.raises(SourceError, match="'life-expectancy' is not in the catalogue"):
         read_path(folder / "life-expectancy.csv", catalog, Batch())
+
+
+def test_zip_with_owid_csv_and_its_metadata(tmp_path, catalog):
+    import zipfile
+    path = tmp_path / f"{MANUF}.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"{MANUF}.csv", 'Entity,Code,Year,"Manufacturing, value added (% of GDP)"\nHungary,HUN,2022,17.1\n')
+        zf.writestr(f"{MANUF}.metadata.json", json.dumps({"columns": {"Manufacturing, value added (% of GDP)": {
+            "lastUpdated": "2025-01-24"}}}))
+        zf.writestr("readme.md", "# data package")
+    batch = Batch()
+    read_path(path, catalog, batch)
+    assert [(s.indicator, s.vintage) for s in batch.series] == [(MANUF, "2025-01-24")]

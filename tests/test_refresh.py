@@ -1,6 +1,5 @@
 """Live refresh against local servers that speak the publishers' formats, fed from the bundled snapshot."""
 import json
-import re
 
 
 from etl import snapshot
@@ -46,13 +45,24 @@ def test_owid_refresh_reads_csv_and_metadata(httpserver, db_path, monkeypatch):
     assert "csvType=full" in httpserver.log[0][0].full_path
 
 
-def test_a_refresh_that_fails_midway_keeps_the_last_good_data(fake_worldbank, db_path):
+def test_a_refresh_that_fails_midway_keeps_the_last_good_data(fake_worldbank, db_path, monkeypatch):
+    from etl.http import make_session
+    monkeypatch.setattr("etl.cli.make_session", lambda: make_session(backoff_factor=0))
     assert main(["build"]) == 0
     before = read_contents(db_path).observations
-    fake = fake_worldbank({}, {})  # every indicator answers with an error envelope
-    fake.overrides["SP.POP.TOTL"] = (503, "Service Unavailable")
-    assert main(["refresh", "--source", "worldbank", "--indicator", "GB.XPD.RSDV.GD.ZS"]) == 1
+    fake = fake_worldbank({"GB.XPD.RSDV.GD.ZS": [("AZE", 2024, 0.5)]}, {"GB.XPD.RSDV.GD.ZS": "2026-08-01"})
+    fake.overrides["SP.POP.TOTL"] = (503, "Service Unavailable")  # fails after its retries
+    assert main(["refresh", "--source", "worldbank", "--indicator", "GB.XPD.RSDV.GD.ZS", "SP.POP.TOTL",
+                 "IP.PAT.RESD"]) == 1
     after = read_contents(db_path)
-    assert after.observations.equals(before)
-    assert after.runs["status"].iloc[-1] == "failed"
-    assert re.search(r"GB\.XPD\.RSDV\.GD\.ZS: .*Invalid value.*kept the stored series", after.runs["message"].iloc[-1])
+    assert sum("/indicator/SP.POP.TOTL" in r for r in fake.requests) == 4  # first try and three retries
+    new = after.observations[after.observations["indicator"] == "GB.XPD.RSDV.GD.ZS"]
+    assert new[["country", "year", "value", "vintage"]].values.tolist() == [["AZE", 2024, 0.5, "2026-08-01"]]
+    for code in ("SP.POP.TOTL", "IP.PAT.RESD"):  # HTTP 503 and an error envelope: both kept as they were
+        kept = after.observations[after.observations["indicator"] == code].reset_index(drop=True)
+        assert kept.equals(before[before["indicator"] == code].reset_index(drop=True))
+    status = dict(zip(after.runs["message"].str.split(":").str[0], after.runs["status"]))
+    assert status["GB.XPD.RSDV.GD.ZS"] == "ok" and status["SP.POP.TOTL"] == "failed"
+    assert status["IP.PAT.RESD"] == "failed"
+    messages = " ".join(after.runs["message"])
+    assert "HTTP 503" in messages and "Invalid value" in messages and "kept the stored series" in messages

@@ -89,3 +89,17 @@ def test_the_bundled_manifest_matches_its_files():
     assert manifest["files"][snapshot.OBSERVATIONS]["rows"] == len(observations)
     for source, info in manifest["sources"].items():
         assert info["rows"] == (observations["source"] == source).sum()
+
+
+def test_metadata_with_crlf_inside_values_survives_the_round_trip(tmp_path, db_path):
+    raw = _raw_files(tmp_path / "raw")
+    (raw / "Metadata_Country_API_IP.PAT.RESD_DS2_en_csv_v2_226.csv").write_bytes(
+        b'\xef\xbb\xbf"Country Code","Region","IncomeGroup","SpecialNotes","TableName",\r\n'
+        b'"AZE","Europe & Central Asia","Upper middle income","First line.\r\n\r\nSecond line.","Azerbaijan",\r\n')
+    assert main(["import", "--fresh", str(raw)]) == 0
+    before = read_contents(db_path).metadata
+    assert main(["snapshot", "--out", str(tmp_path / "snap")]) == 0
+    assert main(["build", "--snapshot", str(tmp_path / "snap")]) == 0
+    after = read_contents(db_path).metadata
+    note = after[after["field"] == "special_notes"]["value"].iloc[0]
+    assert note == "First line.\r\n\r\nSecond line." and after.equals(before)

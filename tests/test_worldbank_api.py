@@ -150,3 +150,45 @@ def test_unreachable_server_is_a_message_not_a_traceback(db_path, monkeypatch, c
     assert main(["refresh", "--source", "worldbank", "--indicator", "SP.POP.TOTL"]) == 1
     err = capsys.readouterr().err
     assert "could not connect" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("field,value", [("pages", None), ("total", "many"), ("page", 1.5)])
+def test_a_malformed_page_header_is_a_message(catalog, field, value):
+    [page] = wb_pages([wb_row("GB.XPD.RSDV.GD.ZS", "AZE", 2020, 0.2)], 50, "2026-07-13")
+    page[0][field] = value
+    with pytest.raises(SourceError, match=f"'{field}' is not a whole number"):
+        parse_api_pages([page], "u", catalog, strict=True)
+
+
+def test_an_unexpected_error_in_one_series_does_not_sink_the_others(fake_worldbank, db_path, monkeypatch, capsys):
+    fake_worldbank({**_data(), "SP.POP.TOTL": [("AZE", 2020, 10093121.0)]},
+                   {"GB.XPD.RSDV.GD.ZS": "2026-07-13", "SP.POP.TOTL": "2025-07-01"})
+    import etl.refresh
+    real = etl.refresh.fetch_one
+
+    def flaky(indicator, *args, **kwargs):
+        if indicator.code == "SP.POP.TOTL":
+            raise KeyError("surprise")
+        return real(indicator, *args, **kwargs)
+
+    monkeypatch.setattr(etl.refresh, "fetch_one", flaky)
+    assert main(["refresh", "--source", "worldbank", "--indicator", "GB.XPD.RSDV.GD.ZS", "SP.POP.TOTL"]) == 1
+    assert set(read_contents(db_path).observations["indicator"]) == {"GB.XPD.RSDV.GD.ZS"}
+    assert "unexpected KeyError" in capsys.readouterr().err
+
+
+def test_a_response_saved_as_several_page_files_imports_together(tmp_path, db_path, capsys):
+    rows = [wb_row("GB.XPD.RSDV.GD.ZS", c, 2020, v) for c, v in [("AZE", 0.2), ("KAZ", 0.13), ("TUR", 1.4)]]
+    for n, page in enumerate(wb_pages(rows, 2, "2026-07-13"), start=1):
+        (tmp_path / f"page{n}.json").write_text(json.dumps(page))
+    assert main(["import", str(tmp_path / "page1.json")]) == 1
+    assert "holds page(s) 1 of 2" in capsys.readouterr().err
+    assert main(["import", str(tmp_path / "page2.json"), str(tmp_path / "page1.json")]) == 0
+    obs = read_contents(db_path).observations
+    assert sorted(obs[obs["indicator"] == "GB.XPD.RSDV.GD.ZS"]["country"]) == ["AZE", "KAZ", "TUR"]
+
+
+def test_non_finite_timeout_is_refused_by_name(monkeypatch, db_path, capsys):
+    monkeypatch.setenv("STI_HTTP_TIMEOUT", "nan")
+    assert main(["refresh", "--indicator", "SP.POP.TOTL"]) == 1
+    assert "STI_HTTP_TIMEOUT" in capsys.readouterr().err

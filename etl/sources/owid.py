@@ -108,13 +108,19 @@ def _value_column(header: list[str], metadata: dict[str, Any] | None, origin: st
 
 
 def read_metadata_file(csv_path: Path) -> dict[str, Any] | None:
+    """The `.metadata.json` OWID ships beside a chart's CSV, if it is there."""
     meta_path = csv_path.with_name(csv_path.name[:-len(".csv")] + ".metadata.json")
-    if not meta_path.exists():
-        return None
+    return parse_metadata(meta_path.read_bytes(), str(meta_path)) if meta_path.exists() else None
+
+
+def parse_metadata(raw: bytes, origin: str) -> dict[str, Any]:
     try:
-        return json.loads(meta_path.read_text(encoding="utf-8-sig"))
+        metadata = json.loads(raw.decode("utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceError(str(meta_path), f"is not valid JSON: {exc}") from None
+        raise SourceError(origin, f"is not valid JSON: {exc}") from None
+    if not isinstance(metadata, dict):
+        raise SourceError(origin, "is not a JSON object")
+    return metadata
 
 
 def fetch(session: requests.Session, base: str, slug: str, catalog: Catalog, *, timeout: float) -> Series:
