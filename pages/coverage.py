@@ -51,3 +51,6 @@ for area in cat.areas:
     table = latest_year_table(cat, latest, vintages, area.id, codes)
     st.caption("Latest year with data per state; — means no data in any year.")
     st.dataframe(table, hide_index=True, width="stretch", column_config=column_config)
+    for ind in cat.indicators_for_area(area.id):
+        if ind.missing_means_zero and ind.note:
+            st.caption(f"{ind.name}: {ind.note}")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from etl import snapshot
-from etl.http import make_session
+from etl.http import get_json, make_session
 from etl.series import SourceError
 from etl.sources.worldbank import fetch_pages, page_rows, parse_api_pages
 from sti import settings
@@ -86,8 +86,12 @@ RECORDED = sorted((Path(settings.ROOT).parent / "shared/fixtures/recorded/worldb
 
 
 @pytest.mark.parametrize("path", RECORDED, ids=[p.name for p in RECORDED])
-def test_recorded_responses_parse_every_row(shared, path):
-    body = json.loads(path.read_text(encoding="utf-8"))
+def test_recorded_responses_parse_every_row(shared, path, httpserver):
+    """Each recorded response, served over HTTP as the API sent it, goes through our client row for row."""
+    httpserver.expect_request("/v2/recorded").respond_with_data(path.read_bytes(),
+                                                                 content_type="application/json;charset=utf-8")
+    body = get_json(make_session(backoff_factor=0), httpserver.url_for("/v2/recorded"), timeout=10)
+    assert body == json.loads(path.read_text(encoding="utf-8"))
     rows = page_rows(body, path.name)
     assert len(rows) == len(body[1])
     for (indicator, code, year, value), raw in zip(rows, body[1]):
