@@ -10,8 +10,11 @@ st.set_page_config(page_title="OTS STI Monitor", page_icon=":bar_chart:", layout
 
 try:
     store.ensure_database()
+except store.DatabaseUnavailable as exc:
+    st.error(f"The data cannot be shown: {exc}.")
+    st.stop()
 except Exception as exc:  # noqa: BLE001 - the one place that turns any start-up failure into a message
-    st.error(f"The database could not be opened or built from the bundled snapshot: {exc}. "
+    st.error(f"The database could not be opened or built from the bundled snapshot ({exc}). "
              "Run `python -m etl build` in a terminal to see the details.")
     st.stop()
 

@@ -29,22 +29,33 @@ class Batch:
     api_pages: list[tuple[str, object]] = field(default_factory=list)
 
     def finish(self, catalog: Catalog) -> None:
-        """Parse the collected API pages, one response at a time (pages of one response share their header)."""
-        groups: dict[tuple, list[tuple[str, object]]] = {}
+        """Parse the collected API responses. A complete one-page response stands alone; the pages of a longer
+        response are put back together by their shared header and the series their rows hold."""
+        groups: dict[tuple, dict[int, tuple[str, object]]] = {}
         for origin, body in self.api_pages:
-            header, _ = worldbank.check_page(body, origin)
-            key = (header["pages"], header["total"], header.get("per_page"), header.get("lastupdated"),
-                   header.get("sourceid"))
-            groups.setdefault(key, []).append((origin, body))
+            header, rows = worldbank.check_page(body, origin)
+            if header["pages"] <= 1:
+                self.series.extend(worldbank.parse_api_pages([body], origin, catalog, strict=False))
+                continue
+            indicators = tuple(sorted({str((r.get("indicator") or {}).get("id")) for r in rows
+                                       if isinstance(r, dict)}))
+            key = (indicators, *(repr(header.get(k)) for k in ("pages", "total", "per_page", "lastupdated",
+                                                                "sourceid")))
+            pages = groups.setdefault(key, {})
+            if header["page"] in pages and pages[header["page"]][1] != body:
+                raise SourceError(origin, f"page {header['page']} is also in {pages[header['page']][0]} with other "
+                                          "rows: two different responses?")
+            pages[header["page"]] = (origin, body)  # the same page given twice counts once
         self.api_pages = []
-        for (pages, *_), members in groups.items():
-            members.sort(key=lambda m: worldbank.check_page(m[1], m[0])[0]["page"])
-            numbers = [worldbank.check_page(b, o)[0]["page"] for o, b in members]
-            origin = " + ".join(o for o, _ in members)
-            if numbers != list(range(1, pages + 1)):
-                raise SourceError(origin, f"holds page(s) {', '.join(map(str, numbers))} of {pages}: import every "
-                                          "page of the response together (or download it with a larger per_page)")
-            self.series.extend(worldbank.parse_api_pages([b for _, b in members], origin, catalog, strict=False))
+        for (_, page_count, *_), pages in groups.items():
+            count = int(page_count)
+            origin = " + ".join(pages[n][0] for n in sorted(pages))
+            if sorted(pages) != list(range(1, count + 1)):
+                raise SourceError(origin, f"holds page(s) {', '.join(map(str, sorted(pages)))} of {count}: import "
+                                          "every page of the response together (or download it with a larger "
+                                          "per_page)")
+            self.series.extend(worldbank.parse_api_pages([pages[n][1] for n in sorted(pages)], origin, catalog,
+                                                         strict=False))
 
     def metadata_frame(self) -> pd.DataFrame:
         """Publisher metadata with the vintage of the data file from the same download (same _DS2_… suffix)."""

@@ -20,6 +20,7 @@ from sti.catalog import Catalog
 from sti.db import Contents, empty_contents, read_contents, write_database
 
 _LEADING_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+_DATA_TO = re.compile(r"data to (\d{4})")
 ZERO_FILL_ROLES = ("member", "observer", "neighbour")  # states; aggregates are only what the publisher gives
 
 
@@ -40,6 +41,17 @@ def vintage_key(vintage: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def _data_to(vintage: str | None) -> int | None:
+    match = _DATA_TO.search(vintage or "")
+    return int(match.group(1)) if match else None
+
+
+def _rank(vintage: str) -> tuple[int, str]:
+    """Dated vintages by date, above undated ones, which rank by the last year they hold."""
+    key = vintage_key(vintage)
+    return (1, key) if key else (0, f"{_data_to(vintage) or 0:04d}")
+
+
 def pick_newest(batch: list[Series]) -> tuple[list[Series], list[Outcome]]:
     """Where several files hold the same series, the newest vintage wins whole; the others are reported."""
     by_indicator: dict[str, list[Series]] = {}
@@ -47,8 +59,8 @@ def pick_newest(batch: list[Series]) -> tuple[list[Series], list[Outcome]]:
         by_indicator.setdefault(s.indicator, []).append(s)
     chosen, outcomes = [], []
     for group in by_indicator.values():
-        # Sort by vintage date (undated last), keep input order among equals: the later file then wins.
-        ranked = sorted(enumerate(group), key=lambda p: (vintage_key(p[1].vintage) or "", p[0]))
+        # Newest vintage last (undated below dated); among equals the later file wins.
+        ranked = sorted(enumerate(group), key=lambda p: (_rank(p[1].vintage), p[0]))
         winner = ranked[-1][1]
         chosen.append(winner)
         for _, s in ranked[:-1]:
@@ -78,6 +90,12 @@ def merge(current: pd.DataFrame, incoming: list[Series], catalog: Catalog) -> tu
                                     f"{old}; kept the stored series (import it with --vintage DATE if it is newer)",
                                     s.origin))
             continue
+        if old is not None and not old_key and not new_key and (_data_to(s.vintage) or 0) < (_data_to(old) or 0):
+            outcomes.append(Outcome(s.indicator, s.source, "skipped", 0, s.vintage,
+                                    f"refused: this undated file holds data to {_data_to(s.vintage)}, the stored "
+                                    f"series to {_data_to(old)}; kept the stored series (import it with --vintage "
+                                    "DATE if it is newer)", s.origin))
+            continue
         if old == s.vintage and _same_values(current[current["indicator"] == s.indicator], s):
             # Nothing new was retrieved: keep the stored rows (and their retrieved_at), so the snapshot diff stays
             # limited to series that really changed.
@@ -106,13 +124,21 @@ def _same_values(stored: pd.DataFrame, incoming: Series) -> bool:
 
 
 def published_only(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """The rows publishers published: no derived indicators, no zeros filled by a missing-means-zero convention
-    (such publishers list only non-zero years, so a stored zero is always a fill)."""
+    """The rows publishers published: no derived indicators, and none of the zeros a missing-means-zero convention
+    fills in. A zero inside the fill domain (a state, from its `since` year) is dropped whether it was filled or
+    published: the convention recreates it identically. Zeros outside the domain can only be published, and stay."""
     derived = [i.code for i in catalog.indicators if i.derived]
     zero_filled = [i.code for i in catalog.indicators if i.missing_means_zero]
+    since = {c.code: c.since or 0 for c in _fill_states(catalog)}
+    limit = pd.to_numeric(observations["country"].astype(object).map(since), errors="coerce")
+    in_domain = limit.notna() & (observations["year"].astype("int64") >= limit.fillna(0))
     computed = observations["indicator"].isin(derived) | (observations["indicator"].isin(zero_filled)
-                                                          & (observations["value"] == 0))
+                                                          & (observations["value"] == 0) & in_domain)
     return observations[~computed]
+
+
+def _fill_states(catalog: Catalog) -> list:
+    return [c for c in catalog.countries if c.role in ZERO_FILL_ROLES and c.has_data]
 
 
 def with_computed(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
@@ -132,7 +158,7 @@ def _conventional_zeros(base: pd.DataFrame, catalog: Catalog) -> list[pd.DataFra
         first, last = int(rows["year"].min()), int(rows["year"].max())
         have = set(zip(rows["country"], rows["year"]))
         meta = rows.iloc[0]
-        extra = [(c.code, y) for c in catalog.countries if c.role in ZERO_FILL_ROLES and c.has_data
+        extra = [(c.code, y) for c in _fill_states(catalog)
                  for y in range(max(first, c.since or first), last + 1) if (c.code, y) not in have]
         if extra:
             parts.append(pd.DataFrame({"indicator": ind.code, "country": [c for c, _ in extra],
@@ -183,6 +209,14 @@ def merge_metadata(current: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFram
     return pd.concat([kept, incoming], ignore_index=True)[queries.METADATA_COLUMNS]
 
 
+def _metadata_outcomes(metadata: pd.DataFrame | None) -> list[Outcome]:
+    if metadata is None or metadata.empty:
+        return []
+    return [Outcome("metadata", str(source), "ok", len(group), None,
+                    f"publisher metadata: {len(group)} fields for {group['key'].nunique()} {kind}s")
+            for (source, kind), group in metadata.groupby(["source", "kind"])]
+
+
 def run_rows(existing: pd.DataFrame, outcomes: list[Outcome], started: datetime) -> pd.DataFrame:
     """Append one etl_run row per series outcome to the history."""
     first_id = int(existing["id"].max()) + 1 if len(existing) else 1
@@ -200,12 +234,12 @@ def apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Out
           metadata: pd.DataFrame | None = None, fresh: bool = False) -> list[Outcome]:
     """Merge series into the database at `path` (or into an empty one if `fresh`) and write it atomically."""
     current = empty_contents() if fresh else read_contents(path)
-    if not series and current.observations.empty and not path.exists():
+    if not series and (metadata is None or metadata.empty) and current.observations.empty and not path.exists():
         # Nothing succeeded and there is nothing to keep: an empty new database would only hide the snapshot.
         return failures
     chosen, superseded = pick_newest(series)
     observations, outcomes = merge(current.observations, chosen, catalog)
-    outcomes = superseded + outcomes + failures
+    outcomes = superseded + outcomes + failures + _metadata_outcomes(metadata)
     contents = Contents(observations=observations,
                         metadata=merge_metadata(current.metadata, metadata if metadata is not None
                                                 else pd.DataFrame(columns=queries.METADATA_COLUMNS)),

@@ -51,7 +51,9 @@ CREATE TABLE indicator (
     scored BOOLEAN NOT NULL,
     definition VARCHAR NOT NULL,
     upstream VARCHAR,                -- the original producer a publisher republishes
-    formula VARCHAR,                 -- for derived indicators, computed by the ETL
+    formula VARCHAR,                 -- for derived indicators, computed by the ETL from:
+    numerator VARCHAR,               --   this indicator
+    denominator VARCHAR,             --   divided by this one
     note VARCHAR
 );
 CREATE TABLE indicator_area (
@@ -107,10 +109,11 @@ def insert_catalog(con: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
                     [(a.id, m.date, m.title, m.status, m.source) for a in cat.areas for m in a.milestones])
     con.executemany("INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [(s.id, s.publisher, s.name, s.url, s.licence, s.licence_url, s.citation) for s in cat.sources])
-    con.executemany("INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.executemany("INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(i.code, i.name, i.unit, i.source, i.source_code, i.kind, i.higher_is_better, i.scored,
-                      i.definition, i.upstream, i.derived.formula if i.derived else None, i.note)
-                     for i in cat.indicators])
+                      i.definition, i.upstream, i.derived.formula if i.derived else None,
+                      i.derived.numerator if i.derived else None, i.derived.denominator if i.derived else None,
+                      i.note) for i in cat.indicators])
     con.executemany("INSERT INTO indicator_area VALUES (?, ?)",
                     [(i.code, a) for i in cat.indicators for a in i.areas])
 
@@ -187,12 +190,13 @@ def runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per source and indicator: rows, countries, years covered, vintage, and the last successful run that loaded
-    the series (a build loads them all; derived series are recomputed by every successful run of their source)."""
+    the series (a build loads them all; a derived series counts the runs that loaded its inputs)."""
     return con.execute("""
         WITH per_series AS (
             SELECT i.code AS indicator, max(r.finished) AS last_ok
             FROM indicator i JOIN etl_run r ON r.source = i.source AND r.status = 'ok'
-                AND (starts_with(r.message, i.code || ':') OR starts_with(r.message, 'all:') OR i.formula IS NOT NULL)
+                AND (starts_with(r.message, 'all:')
+                     OR split_part(r.message, ':', 1) IN (i.code, i.numerator, i.denominator))
             GROUP BY i.code
         )
         SELECT i.source, i.code AS indicator, count(o.value) AS rows, count(DISTINCT o.country) AS countries,
@@ -211,6 +215,10 @@ def latest_years(con: duckdb.DuckDBPyConnection, countries: list[str] | tuple[st
         SELECT indicator, country, max(year) AS latest_year
         FROM observation WHERE list_contains(?, country)
         GROUP BY indicator, country""", [list(countries)]).df()
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
 
 def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, object]:

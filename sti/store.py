@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,43 +31,69 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
         return None
 
 
-def _needs_build(path: Path) -> str | None:
-    """Why the database must be (re)built from the snapshot, or None if it is fine as it is."""
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be used and the dashboard must not touch it; the message says why and what to do."""
+
+
+def _health(path: Path) -> tuple[str, str]:
+    """(action, reason): 'ok'; 'build' (missing, empty, or a plain build of another snapshot); 'set_aside' (not
+    readable as a database: kept under another name, then rebuilt); 'refuse' (in use, or somebody else's file)."""
     if not path.exists():
-        return "missing"
+        return "build", "missing"
     try:
         con = connect_readonly(path)
     except duckdb.Error as exc:
-        return f"unreadable ({exc})"
+        if "lock" in str(exc).lower():
+            return "refuse", f"{path} is in use by another program (a refresh writing it?); reload in a moment"
+        return "set_aside", f"unreadable ({str(exc).splitlines()[0]})"
     try:
+        if not {"observation", "etl_run"} <= queries.table_names(con):
+            return "refuse", (f"{path} is a DuckDB file but not an OTS STI Monitor database, so it is left "
+                              "untouched; point STI_DB elsewhere or remove it")
         runs = queries.runs(con)
-        if queries.database_summary(con)["rows"] == 0:
-            return "empty"
-    except duckdb.Error as exc:
-        return f"not a monitor database ({exc})"
+        rows = queries.database_summary(con)["rows"]
     finally:
         con.close()
-    from etl.build import built_from_other_snapshot
+    from etl.build import BUILT_FROM, built_from_other_snapshot
 
-    return "built from an older snapshot" if built_from_other_snapshot(runs) else None
+    only_builds = all(BUILT_FROM in str(m) for m in runs["message"])
+    if rows == 0 and only_builds:
+        return "build", "empty"
+    if built_from_other_snapshot(runs):
+        return "build", "built from an older snapshot"
+    return "ok", ""
 
 
 def ensure_database() -> Path:
-    """The database path, building it from the bundled snapshot first if it is missing, unreadable, or a plain
-    build of an older snapshot. Checked once per change of either file, not on every rerun."""
+    """The database path, (re)built from the bundled snapshot where that is safe; see `_health`.
+    Checked once per change of the database or the snapshot manifest, not on every rerun."""
     path = settings.db_path()
-    key = (_identity(path), _identity(settings.SNAPSHOT_DIR / "manifest.json"))
-    if _checked.get(str(path)) == key:
+    manifest = settings.SNAPSHOT_DIR / "manifest.json"
+    if _checked.get(str(path)) == (_identity(path), _identity(manifest)):
         return path
     with _lock:
-        reason = _needs_build(path)
-        if reason:
+        action, reason = _health(path)
+        if action == "refuse":
+            raise DatabaseUnavailable(reason)
+        if action == "set_aside":
+            aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+            path.replace(aside)
+            st.warning(f"The database file was {reason}. It was kept as {aside.name} and a new one is built from "
+                       "the bundled snapshot.")
+        if action in ("build", "set_aside"):
             from etl.build import build_database  # the ETL is only needed on a first start
 
             log.warning("database %s is %s: building it from the bundled snapshot", path, reason)
-            with st.spinner("Building the database from the bundled snapshot (a few seconds)…"):
-                build_database(path, catalog())
-        _checked[str(path)] = (_identity(path), _identity(settings.SNAPSHOT_DIR / "manifest.json"))
+            try:
+                with st.spinner("Building the database from the bundled snapshot (a few seconds)…"):
+                    build_database(path, catalog())
+            except (OSError, duckdb.Error) as exc:
+                if action == "build" and reason == "built from an older snapshot":
+                    st.warning(f"Showing data from an older snapshot: the database could not be rebuilt ({exc}).")
+                else:
+                    raise DatabaseUnavailable(f"the database could not be built at {path} ({exc}); set STI_DB to a "
+                                              "writable location") from None
+        _checked[str(path)] = (_identity(path), _identity(manifest))
     return path
 
 

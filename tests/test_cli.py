@@ -111,3 +111,18 @@ def test_vintage_option_must_be_a_date(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["import", "--vintage", "last week", "x.csv"])
     assert exit_.value.code == 2 and "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_a_derived_series_last_run_follows_its_inputs(db_path, tmp_path, capsys):
+    assert main(["build"]) == 0
+    raw = tmp_path / "API_TX.VAL.TECH.CD_DS2_en_csv_v2_6018.csv"
+    raw.write_bytes(__import__("tests.conftest", fromlist=["x"]).wdi_bulk_csv(
+        "TX.VAL.TECH.CD", "High-technology exports (current US$)", "2099-01-01", {"AZE": {1960: "5"}}))
+    import time
+    time.sleep(1.1)
+    assert main(["import", str(raw)]) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    rows = {r.split()[1]: " ".join(r.split()[-2:]) for r in capsys.readouterr().out.splitlines()
+            if r.strip().startswith("worldbank ")}
+    assert rows["TX.VAL.TECH.CD"] > rows["STI.PAT.RESD.P6"] == rows["IP.PAT.RESD"]

@@ -1,11 +1,16 @@
 """The dashboard as AppTest runs it: first start builds the database, the page lists every area honestly."""
 from pathlib import Path
 
+import subprocess
+import sys
+
+import duckdb
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from sti import settings
+from sti import settings, store
 
 APP = str(settings.ROOT / "dashboard.py")
 
@@ -13,8 +18,8 @@ APP = str(settings.ROOT / "dashboard.py")
 @pytest.fixture
 def app(db_path):
     # A fresh cache per test: results are keyed on the file, but tests reuse paths across temp dirs.
-    import streamlit as st
     st.cache_data.clear()
+    store._checked.clear()
     return AppTest.from_file(APP, default_timeout=60)
 
 
@@ -46,11 +51,62 @@ def test_coverage_tables_show_latest_year_per_state(app):
     assert row["Vintage"] == "2026-07-13"
 
 
-def test_an_unreadable_database_is_rebuilt(app, db_path):
+def test_an_unreadable_database_is_set_aside_and_rebuilt(app, db_path):
     db_path.write_bytes(b"this is not a duckdb file")
     app.run()
+    assert not app.exception and len(app.subheader) == 11
+    [aside] = db_path.parent.glob("sti.duckdb.unreadable-*")
+    assert aside.read_bytes() == b"this is not a duckdb file"  # kept, not deleted
+    assert any("kept as" in w.value for w in app.warning)
+
+
+def test_somebody_elses_duckdb_file_is_left_untouched(app, db_path):
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE TABLE my_work AS SELECT 42 AS answer")
+    con.close()
+    app.run()
     assert not app.exception
-    assert len(app.subheader) == 11
+    assert "not an OTS STI Monitor database" in app.error[0].value
+    con = duckdb.connect(str(db_path), read_only=True)
+    assert con.execute("SELECT answer FROM my_work").fetchone() == (42,)
+    con.close()
+
+
+def test_a_database_locked_by_a_writer_is_reported_not_replaced(app, db_path):
+    from etl.cli import main
+    assert main(["build"]) == 0
+    before = db_path.stat().st_ino
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('locked', flush=True); time.sleep(60)", str(db_path)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        st.cache_data.clear()
+        store._checked.clear()
+        app.run()
+        assert "in use by another program" in app.error[0].value
+        assert db_path.stat().st_ino == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_an_older_database_is_still_served_when_it_cannot_be_rebuilt(app, db_path, catalog, monkeypatch):
+    from etl.cli import main
+    from sti.db import read_contents, write_database
+    assert main(["build"]) == 0
+    current = read_contents(db_path)
+    runs = current.runs.assign(message=current.runs["message"].str.replace(r"sha256:[0-9a-f]+", "sha256:0", regex=True))
+    write_database(db_path, catalog, type(current)(observations=current.observations, metadata=current.metadata,
+                                                   runs=runs))
+
+    def read_only_disk(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr("etl.build.build_database", read_only_disk)
+    app.run()
+    assert not app.exception and len(app.subheader) == 11
+    assert any("older snapshot" in w.value for w in app.warning)
 
 
 def test_a_plain_build_of_an_older_snapshot_is_rebuilt_but_imported_data_is_kept(app, db_path, catalog):

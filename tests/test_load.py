@@ -151,3 +151,36 @@ def test_a_first_refresh_that_fails_entirely_writes_no_database(tmp_path, catalo
     failed = [load.Outcome("SP.POP.TOTL", "worldbank", "failed", 0, None, "HTTP 503", "http://x")]
     assert load.apply(path, catalog, [], failed, T) == failed
     assert not path.exists()
+
+
+def test_undated_files_rank_by_the_last_year_they_hold(catalog):
+    code = "manufacturing-value-added-to-gdp"
+    stored = obs([(code, "TUR", 2023, 19.55)], "owid", "undated (data to 2023)")
+    older = Series(code, "owid", "undated (data to 2020)", frame([("TUR", 2020, 19.0)]), "old.csv", T)
+    merged, [outcome] = load.merge(stored, [older], catalog)
+    assert outcome.status == "skipped" and "data to 2020" in outcome.message
+    newer = Series(code, "owid", "undated (data to 2024)", frame([("TUR", 2024, 20.0)]), "new.csv", T)
+    chosen, [superseded] = load.pick_newest([newer, older])
+    assert chosen == [newer] and superseded.origin == "old.csv"
+
+
+def test_published_zeros_outside_the_fill_domain_are_kept(catalog):
+    code = "yearly-number-of-objects-launched-into-outer-space"
+    published = obs([(code, "WLD", 2019, 100.0), (code, "EUU", 2020, 0.0), (code, "KAZ", 1985, 0.0),
+                     (code, "TUR", 2020, 1.0)], "owid", "undated (data to 2020)")
+    full = load.with_computed(published, catalog)
+    assert ((full["country"] == "EUU") & (full["value"] == 0)).sum() == 1  # an aggregate's published zero
+    assert ((full["country"] == "KAZ") & (full["year"] == 1985)).sum() == 1  # before `since`: published, kept
+    assert load.published_only(full, catalog).reset_index(drop=True).equals(published)
+
+
+def test_metadata_only_import_records_its_run(tmp_path, db_path):
+    from etl.cli import main
+    meta = tmp_path / "Metadata_Country_API_X_DS2_en_csv_v2_1.csv"
+    meta.write_text('"Country Code","Region","IncomeGroup","SpecialNotes","TableName",\n'
+                    '"KGZ","Europe & Central Asia","Lower middle income","","Kyrgyz Republic",\n')
+    assert main(["import", str(meta)]) == 0
+    contents = read_contents(db_path)
+    assert contents.metadata[["key", "field", "value"]].values.tolist()[0] == ["KGZ", "income_group",
+                                                                               "Lower middle income"]
+    assert "publisher metadata: 2 fields" in contents.runs["message"].iloc[-1]

@@ -192,3 +192,44 @@ def test_non_finite_timeout_is_refused_by_name(monkeypatch, db_path, capsys):
     monkeypatch.setenv("STI_HTTP_TIMEOUT", "nan")
     assert main(["refresh", "--indicator", "SP.POP.TOTL"]) == 1
     assert "STI_HTTP_TIMEOUT" in capsys.readouterr().err
+
+
+def _save(path, page):
+    path.write_text(json.dumps(page))
+    return str(path)
+
+
+def test_page_files_of_different_responses_are_never_merged(tmp_path, db_path, capsys):
+    assert main(["build"]) == 0
+    before = read_contents(db_path).observations
+    a = [wb_row("IT.NET.USER.ZS", c, 2020, 50.0) for c in ("AZE", "KAZ", "TUR")]
+    b = [wb_row("IT.CEL.SETS.P2", c, 2020, 99.0) for c in ("AZE", "KAZ", "TUR")]
+    mixed = [_save(tmp_path / "a1.json", wb_pages(a, 2, "2025-04-15")[0]),
+             _save(tmp_path / "b2.json", wb_pages(b, 2, "2025-04-15")[1])]
+    assert main(["import", *mixed]) == 1
+    assert "holds page(s) 1 of 2" in capsys.readouterr().err
+    assert read_contents(db_path).observations.equals(before)
+
+
+def test_complete_single_page_responses_import_side_by_side(tmp_path, db_path):
+    one = _save(tmp_path / "one.json", wb_pages([wb_row("IT.NET.USER.ZS", "AZE", 2030, 50.0)], 50, "2099-01-01")[0])
+    two = _save(tmp_path / "two.json", wb_pages([wb_row("IT.CEL.SETS.P2", "AZE", 2030, 99.0)], 50, "2099-01-01")[0])
+    assert main(["import", "--fresh", one, two, one]) == 0  # the same file twice is harmless
+    obs = read_contents(db_path).observations
+    assert sorted(obs["indicator"]) == ["IT.CEL.SETS.P2", "IT.NET.USER.ZS"]
+
+
+def test_the_apis_empty_answer_is_not_an_error(tmp_path, catalog):
+    empty = [{"page": 1, "pages": 0, "per_page": 50, "total": 0, "sourceid": None, "lastupdated": "2026-07-13"}, None]
+    assert parse_api_pages([empty], "u", catalog, strict=True) == []
+
+
+def test_inconsistent_paging_is_refused(catalog):
+    rows = [wb_row("GB.XPD.RSDV.GD.ZS", c, 2020, 0.2) for c in ("AZE", "KAZ", "TUR")]
+    first, second = wb_pages(rows, 2, "2026-07-13")
+    first[1] = first[1][:1]
+    second[1] = second[1] + rows[1:2]
+    with pytest.raises(SourceError, match="do not fit per_page"):
+        parse_api_pages([first, second], "u", catalog, strict=True)
+    with pytest.raises(SourceError, match="not 1, 2, 3"):
+        parse_api_pages([second, first], "u", catalog, strict=True)

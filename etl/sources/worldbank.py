@@ -183,15 +183,18 @@ def parse_api_pages(pages: Iterable[Any], origin: str, catalog: Catalog, *, stri
     strict: an economy outside our catalogue is an error (we asked only for ours) rather than left out (a file
     downloaded for all economies).
     """
-    headers, rows = [], []
+    headers, rows, bodies = [], [], []
     for body in pages:
         header, _ = check_page(body, origin)
         headers.append(header)
+        bodies.append(body)
         rows.extend(page_rows(body, origin))
     if not headers:
         raise SourceError(origin, "no pages")
     first = headers[0]
     page_count, total = int(first["pages"]), int(first["total"])
+    if [int(h["page"]) for h in headers] != list(range(1, len(headers) + 1)):
+        raise SourceError(origin, f"pages arrived as {[h['page'] for h in headers]}, not 1, 2, 3...")
     if len(headers) < page_count:
         raise SourceError(origin, f"holds {len(headers)} of {page_count} pages: import or fetch the whole "
                                   "response (a larger per_page gives one page)")
@@ -199,6 +202,14 @@ def parse_api_pages(pages: Iterable[Any], origin: str, catalog: Catalog, *, stri
         raise SourceError(origin, "pages disagree on the total or the page count (paging changed mid-way)")
     if len(rows) != total:
         raise SourceError(origin, f"the header announces {total} rows but {len(rows)} arrived (truncated?)")
+    if page_count > 1:
+        per_page = str(headers[0].get("per_page"))
+        sizes = [len(b[1] or []) for b in bodies]
+        if not per_page.isdigit() or any(str(h.get("per_page")) != per_page for h in headers) or \
+                any(size != int(per_page) for size in sizes[:-1]):
+            raise SourceError(origin, f"pages of {sizes} rows do not fit per_page {per_page!r} (paging changed?)")
+    if total == 0:
+        return []  # the API's answer when it has nothing: no series, and nothing to replace
     vintage = str(first.get("lastupdated") or "").strip()
     if not _DATE.match(vintage):
         raise SourceError(origin, f"the page header has no usable 'lastupdated' ({vintage!r})")
