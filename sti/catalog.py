@@ -131,10 +131,6 @@ class Catalog:
     def country_codes(self) -> frozenset[str]:
         return frozenset(c.code for c in self.countries)
 
-    @property
-    def indicator_codes(self) -> frozenset[str]:
-        return frozenset(i.code for i in self.indicators)
-
     def ots_states(self) -> tuple[Country, ...]:
         return tuple(c for c in self.countries if c.is_ots)
 
@@ -370,13 +366,13 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
                 ref = getattr(ind.derived, part)
                 if ref not in codes:
                     raise CatalogError("indicators.toml", ind.code, f"derived.{part}", f"unknown indicator {ref!r}")
-                if ind_by(out, ref).derived is not None:
+                if _ind_by(out, ref).derived is not None:
                     raise CatalogError("indicators.toml", ind.code, f"derived.{part}",
                                        "derived indicators are built from published series only")
     return tuple(out)
 
 
-def ind_by(indicators: tuple[Indicator, ...] | list[Indicator], code: str) -> Indicator:
+def _ind_by(indicators: tuple[Indicator, ...] | list[Indicator], code: str) -> Indicator:
     return next(i for i in indicators if i.code == code)
 
 

@@ -99,6 +99,7 @@ def ensure_database() -> Path:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _cached(query_name: str, path: str, identity: tuple[int, int, int], args: tuple[Any, ...]) -> Any:
+    # `identity` is unused in the body on purpose: it is part of the cache key, so a swapped-in file is re-read.
     con = connect_readonly(Path(path))
     try:
         return getattr(queries, query_name)(con, *args)
