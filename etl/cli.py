@@ -115,9 +115,9 @@ class UsageError(Exception):
     pass
 
 
-def _progress(total: int, desc: str) -> tqdm:
-    return tqdm(total=total, desc=desc, unit="file" if desc == "import" else "series", file=sys.stderr,
-                disable=None, leave=False)
+def _progress(total: int, desc: str, unit: str) -> tqdm:
+    """A progress bar on stderr, shown only on a terminal (disable=None), so logs and CI stay clean."""
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=None, leave=False)
 
 
 # --- commands -------------------------------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def cmd_import(args: argparse.Namespace, cat) -> int:
     if not files:
         raise UsageError("no .csv, .zip or .json files found in the paths given")
     batch = importer.Batch()
-    with _progress(len(files), "import") as bar:
+    with _progress(len(files), "import", "file") as bar:
         for f in files:
             bar.set_postfix_str(f.name[:40])
             importer.read_path(f, cat, batch, vintage=args.vintage)
@@ -166,7 +166,7 @@ def cmd_refresh(args: argparse.Namespace, cat) -> int:
                 raise UsageError(f"{code} comes from {known[code].source}, not from {', '.join(sources)}")
         wanted = [known[c] for c in dict.fromkeys(args.indicator)]
     session = make_session()
-    with _progress(len(wanted), "refresh") as bar:
+    with _progress(len(wanted), "refresh", "series") as bar:
         series, failures = refresh(cat, wanted, session, on_done=bar.update)
     path = settings.db_path()
     outcomes = load.apply(path, cat, series, failures, started)
@@ -190,7 +190,7 @@ def cmd_snapshot(args: argparse.Namespace, cat) -> int:
              "sha256": v["sha256"][:12]} for s, v in manifest["sources"].items()]
     print(pd.DataFrame(rows).to_string(index=False))
     print(f"\nWrote {out} ({manifest['files'][snapshot.OBSERVATIONS]['rows']} published observations; "
-          "derived indicators are recomputed by `build`).")
+          "derived values and conventional zeros are recomputed by `build`).")
     return 0
 
 

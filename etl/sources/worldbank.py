@@ -160,7 +160,10 @@ def check_page(body: Any, origin: str) -> tuple[dict[str, Any], list[dict[str, A
 
 def page_rows(body: Any, origin: str) -> list[tuple[str, str, int, float | None]]:
     """(indicator id, economy code, year, value or None) for every row of one page, checked for shape and type."""
-    _, rows = check_page(body, origin)
+    return _typed_rows(check_page(body, origin)[1], origin)
+
+
+def _typed_rows(rows: list[dict[str, Any]], origin: str) -> list[tuple[str, str, int, float | None]]:
     out = []
     for n, row in enumerate(rows, start=1):
         try:
@@ -183,28 +186,27 @@ def parse_api_pages(pages: Iterable[Any], origin: str, catalog: Catalog, *, stri
     strict: an economy outside our catalogue is an error (we asked only for ours) rather than left out (a file
     downloaded for all economies).
     """
-    headers, rows, bodies = [], [], []
+    headers, rows, sizes = [], [], []
     for body in pages:
-        header, _ = check_page(body, origin)
+        header, page = check_page(body, origin)  # page, pages and total come back as whole numbers
         headers.append(header)
-        bodies.append(body)
-        rows.extend(page_rows(body, origin))
+        sizes.append(len(page))
+        rows.extend(_typed_rows(page, origin))
     if not headers:
         raise SourceError(origin, "no pages")
     first = headers[0]
-    page_count, total = int(first["pages"]), int(first["total"])
-    if [int(h["page"]) for h in headers] != list(range(1, len(headers) + 1)):
+    page_count, total = first["pages"], first["total"]
+    if [h["page"] for h in headers] != list(range(1, len(headers) + 1)):
         raise SourceError(origin, f"pages arrived as {[h['page'] for h in headers]}, not 1, 2, 3...")
     if len(headers) < page_count:
         raise SourceError(origin, f"holds {len(headers)} of {page_count} pages: import or fetch the whole "
                                   "response (a larger per_page gives one page)")
-    if any(int(h["total"]) != total or int(h["pages"]) != page_count for h in headers):
+    if any(h["total"] != total or h["pages"] != page_count for h in headers):
         raise SourceError(origin, "pages disagree on the total or the page count (paging changed mid-way)")
     if len(rows) != total:
         raise SourceError(origin, f"the header announces {total} rows but {len(rows)} arrived (truncated?)")
     if page_count > 1:
-        per_page = str(headers[0].get("per_page"))
-        sizes = [len(b[1] or []) for b in bodies]
+        per_page = str(first.get("per_page"))
         if not per_page.isdigit() or any(str(h.get("per_page")) != per_page for h in headers) or \
                 any(size != int(per_page) for size in sizes[:-1]):
             raise SourceError(origin, f"pages of {sizes} rows do not fit per_page {per_page!r} (paging changed?)")
@@ -242,8 +244,7 @@ def fetch_pages(session: requests.Session, base: str, indicator_code: str, count
         body = http.get_json(session, url, params=params, timeout=timeout)
         header, _ = check_page(body, shown)
         pages.append(body)
-        page_count = int(header["pages"])
-        if page >= page_count:
+        if page >= header["pages"]:
             return url, pages
         if page > 1000:
             raise SourceError(url, "more than 1000 pages: paging does not end")
