@@ -1,6 +1,8 @@
 """OTS STI Monitor — entry point: page frame, navigation, first-run database build, footer with sources."""
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from sti import store
@@ -18,9 +20,22 @@ except Exception as exc:  # noqa: BLE001 - the one place that turns any start-up
              "Run `python -m etl build` in a terminal to see the details.")
     st.stop()
 
-page = st.navigation([st.Page("pages/coverage.py", title="Areas & coverage", icon=":material/grid_view:",
-                              default=True)])
-page.run()
+# URL paths are part of the interface: links and bookmarks rely on them.
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/grid_view:", url_path="", default=True),
+    st.Page("pages/areas.py", title="Initiative areas", icon=":material/category:", url_path="areas"),
+    st.Page("pages/country.py", title="Country profile", icon=":material/flag:", url_path="country"),
+    st.Page("pages/explorer.py", title="Explorer", icon=":material/query_stats:", url_path="explorer"),
+    st.Page("pages/data.py", title="Data & sources", icon=":material/database:", url_path="data"),
+]
+page = st.navigation(PAGES)
+try:
+    page.run()
+except Exception as exc:  # noqa: BLE001 - a failing page shows a message, never a traceback
+    # (st.stop and st.rerun raise BaseException subclasses, so they pass through)
+    logging.getLogger("dashboard").exception("page %s failed", page.url_path)
+    st.error(f"This view could not be drawn ({type(exc).__name__}: {exc}). Try another selection, or reset the "
+             "page from the navigation.")
 
 with st.container():
     st.divider()

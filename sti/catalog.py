@@ -90,6 +90,14 @@ class Derivation:
 
 
 @dataclass(frozen=True)
+class Scaling:
+    """A per-capita or per-GDP form of a size-dependent series: value / denominator × multiplier, in `unit`."""
+    denominator: str
+    multiplier: float
+    unit: str
+
+
+@dataclass(frozen=True)
 class Indicator:
     code: str
     name: str
@@ -105,6 +113,12 @@ class Indicator:
     derived: Derivation | None = None
     missing_means_zero: bool = False
     note: str | None = None
+    headline: bool = False                 # one of the overview's headline figures
+    per_capita: Scaling | None = None      # explorer toggles, declared where the series grows with size
+    per_gdp: Scaling | None = None
+
+    def scaling(self, per: str) -> Scaling | None:
+        return {"capita": self.per_capita, "gdp": self.per_gdp}.get(per)
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,12 @@ class Catalog:
 
     def ots_states(self) -> tuple[Country, ...]:
         return tuple(c for c in self.countries if c.is_ots)
+
+    def benchmarks(self) -> tuple[Country, ...]:
+        return tuple(c for c in self.countries if c.role == "benchmark")
+
+    def scored_for_area(self, area_id: str) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators_for_area(area_id) if i.scored)
 
     def fetchable_countries(self) -> tuple[Country, ...]:
         """Countries international series can cover (excludes e.g. Northern Cyprus)."""
@@ -316,7 +336,8 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
         e = _Entry("indicators.toml", str(raw.get("code", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}",
                    raw)
         e.unknown_keys({"code", "name", "unit", "source", "source_code", "areas", "higher_is_better", "definition",
-                        "kind", "scored", "upstream", "derived", "missing_means_zero", "note"})
+                        "kind", "scored", "upstream", "derived", "missing_means_zero", "note", "headline",
+                        "per_capita", "per_gdp"})
         code = e.req("code")
         source = e.req("source")
         if source not in source_ids:
@@ -345,12 +366,25 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
                 raise de.fail("multiplier", f"must be a positive number, got {mult!r}")
             derived = Derivation(numerator=de.req("numerator"), denominator=de.req("denominator"),
                                  multiplier=float(mult))
+        scalings = {}
+        for part, denominator in (("per_capita", "SP.POP.TOTL"), ("per_gdp", "NY.GDP.MKTP.CD")):
+            if part in raw:
+                se = _Entry("indicators.toml", f"{code} {part}", raw[part])
+                se.unknown_keys({"multiplier", "unit"})
+                mult = raw[part].get("multiplier")
+                if not isinstance(mult, (int, float)) or isinstance(mult, bool) or mult <= 0:
+                    raise se.fail("multiplier", f"must be a positive number, got {mult!r}")
+                scalings[part] = Scaling(denominator=denominator, multiplier=float(mult), unit=se.req("unit"))
+        headline = e.bool("headline", default=False)
+        if headline and not scored:
+            raise e.fail("headline", "headline figures are taken from scored indicators")
         out.append(Indicator(
             code=code, name=e.req("name"), unit=e.req("unit"), source=source,
             source_code=e.str("source_code", required=derived is None) or code, areas=areas,
             higher_is_better=higher_is_better, definition=e.req("definition"), kind=kind, scored=scored,
             upstream=e.str("upstream", required=False), derived=derived,
-            missing_means_zero=e.bool("missing_means_zero", default=False), note=e.str("note", required=False)))
+            missing_means_zero=e.bool("missing_means_zero", default=False), note=e.str("note", required=False),
+            headline=headline, **scalings))
     _unique("indicators.toml", "indicator", [i.code for i in out])
     published: dict[tuple[str, str], str] = {}
     for ind in out:
@@ -361,6 +395,10 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
                                    f"{ind.source_code!r} from {ind.source} is already indicator {other}")
     codes = {i.code for i in out}
     for ind in out:
+        for scaling in (ind.per_capita, ind.per_gdp):
+            if scaling and scaling.denominator not in codes:
+                raise CatalogError("indicators.toml", ind.code, "per_capita" if scaling is ind.per_capita
+                                   else "per_gdp", f"needs the context series {scaling.denominator} in the catalogue")
         if ind.derived:
             for part in ("numerator", "denominator"):
                 ref = getattr(ind.derived, part)

@@ -217,6 +217,53 @@ def latest_years(con: duckdb.DuckDBPyConnection, countries: list[str] | tuple[st
         GROUP BY indicator, country""", [list(countries)]).df()
 
 
+def year_span(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    first, last = con.execute("SELECT min(year), max(year) FROM observation").fetchone()
+    return int(first), int(last)
+
+
+def series(con: duckdb.DuckDBPyConnection, indicators: list[str] | tuple[str, ...],
+           countries: list[str] | tuple[str, ...], first: int, last: int) -> pd.DataFrame:
+    """Observations of the given indicators and countries in [first, last], as published."""
+    return con.execute("""
+        SELECT indicator, country, year, value, source, vintage FROM observation
+        WHERE list_contains(?, indicator) AND list_contains(?, country) AND year BETWEEN ? AND ?
+        ORDER BY indicator, country, year""", [list(indicators), list(countries), first, last]).df()
+
+
+def scaled_series(con: duckdb.DuckDBPyConnection, indicator: str, denominator: str, multiplier: float,
+                  countries: list[str] | tuple[str, ...], first: int, last: int) -> pd.DataFrame:
+    """indicator / denominator × multiplier for each country and year where both exist (and the denominator is
+    not zero); the vintage names both series' vintages."""
+    return con.execute("""
+        SELECT o.indicator, o.country, o.year, o.value / d.value * ? AS value, o.source,
+               o.vintage || '; ' || d.indicator || ' ' || d.vintage AS vintage
+        FROM observation o JOIN observation d
+          ON d.indicator = ? AND d.country = o.country AND d.year = o.year AND d.value <> 0
+        WHERE o.indicator = ? AND list_contains(?, o.country) AND o.year BETWEEN ? AND ?
+        ORDER BY o.country, o.year""", [multiplier, denominator, indicator, list(countries), first, last]).df()
+
+
+def latest_values(con: duckdb.DuckDBPyConnection, indicators: list[str] | tuple[str, ...],
+                  countries: list[str] | tuple[str, ...], first: int, last: int) -> pd.DataFrame:
+    """Per indicator and country, the latest observation in [first, last] (with its year)."""
+    return con.execute("""
+        SELECT indicator, country, year, value, source, vintage FROM observation
+        WHERE list_contains(?, indicator) AND list_contains(?, country) AND year BETWEEN ? AND ?
+        QUALIFY row_number() OVER (PARTITION BY indicator, country ORDER BY year DESC) = 1
+        ORDER BY indicator, country""", [list(indicators), list(countries), first, last]).df()
+
+
+def export_observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every observation with its indicator's name and unit, the country's name and the source's licence."""
+    return con.execute("""
+        SELECT o.indicator, i.name AS indicator_name, i.unit, o.country, c.name AS country_name, o.year, o.value,
+               o.source, s.licence, o.vintage, o.retrieved_at
+        FROM observation o JOIN indicator i ON i.code = o.indicator JOIN country c ON c.code = o.country
+        JOIN source s ON s.id = o.source
+        ORDER BY o.indicator, o.country, o.year""").df()
+
+
 def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 

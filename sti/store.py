@@ -97,17 +97,27 @@ def ensure_database() -> Path:
     return path
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+def _close(con: duckdb.DuckDBPyConnection) -> None:
+    con.close()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False, on_release=_close)
+def _connection(path: str, identity: tuple[int, int, int]) -> duckdb.DuckDBPyConnection:
+    # One read-only connection per database file: `identity` makes a swapped-in file a new entry, and the old
+    # connection (still reading the replaced file) is closed when it falls out of the cache.
+    return connect_readonly(Path(path))
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
 def _cached(query_name: str, path: str, identity: tuple[int, int, int], args: tuple[Any, ...]) -> Any:
-    # `identity` is unused in the body on purpose: it is part of the cache key, so a swapped-in file is re-read.
-    con = connect_readonly(Path(path))
+    cursor = _connection(path, identity).cursor()  # a cursor per query: connections are not shared across threads
     try:
-        return getattr(queries, query_name)(con, *args)
+        return getattr(queries, query_name)(cursor, *args)
     finally:
-        con.close()
+        cursor.close()
 
 
-def read(query_name: str, *args: Any) -> pd.DataFrame:
+def read(query_name: str, *args: Any) -> Any:
     """Run `sti.queries.<query_name>(con, *args)` read-only, cached until the database file changes."""
     path = ensure_database()
     frozen = tuple(tuple(a) if isinstance(a, list) else a for a in args)

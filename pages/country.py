@@ -1,0 +1,71 @@
+"""Country profile: one state across all areas, against the OTS average and the benchmark, and every indicator."""
+from __future__ import annotations
+
+import streamlit as st
+
+from sti import charts, profile, scoring, store, ui
+from sti.catalog import catalog
+from sti.params import Param
+
+cat = catalog()
+states = [c for c in cat.ots_states() if c.has_data]
+COUNTRY = Param("country", "choice", states[0].code, options=tuple(c.code for c in states),
+                labels={c.code: f"{c.name} ({c.role})" for c in states})
+
+st.title("Country profile")
+view = ui.page_view([COUNTRY], lambda v: [ui.Widget(COUNTRY, "State")])
+code = view["country"]
+country = cat.country(code)
+look = ui.look(cat)
+bench, bench_label = view["benchmark"], ui.benchmark_label(cat, view["benchmark"])
+first, last = view.years
+window_first, _ = scoring.window_years(last, view["window"])
+scores = ui.scores(view)
+ots = [c.code for c in states]
+
+st.header(f"{country.name}", anchor=False)
+st.caption(f"OTS {country.role}. Indices: latest value in {window_first}–{last} against {bench_label} in the same year "
+           f"(= 100); the OTS average is over the {len(ots)} member and observer states with data.")
+
+strength, gap = profile.strengths_and_gaps(scores.areas, scores.average, scores.indicators, cat, code, bench_label)
+st.markdown(f"- {strength}" + (f"\n- {gap}" if gap else ""))
+
+own = scores.areas[scores.areas["country"] == code]
+area_names = {a.id: a.name for a in cat.areas}
+fig = charts.area_profile(own, scores.average, area_names, look, code, bench_label)
+exported = own.merge(scores.average.rename(columns={"index": "ots_average"})[["area", "ots_average"]], on="area")
+ui.chart(fig, exported.assign(benchmark=bench, window=f"{window_first}-{last}"),
+         f"Area index = mean of the area's scored indicator indices (table below). Benchmark: {bench_label}. "
+         "Sources: the indicators' own, listed in the table and on Data & sources.",
+         f"{code}_area_indices.csv", "profile")
+
+# --- every indicator ----------------------------------------------------------------------------------------------
+st.subheader("Every indicator")
+indicator_codes = [i.code for i in cat.indicators if i.kind == "indicator"]
+best = (scoring.best_performers(scores.observations, cat, ots, window_first, last) if bench == scoring.BEST else {})
+bench_of = {i: (best.get(i) if bench == scoring.BEST else bench) for i in indicator_codes}
+wanted = sorted(set(ots) | {c for c in bench_of.values() if c})
+data = store.read("series", indicator_codes, wanted, first, last)
+table = profile.indicator_table(data, scores.indicators, cat, code, ots, bench_of, first, last, view["window"])
+st.dataframe(
+    table.drop(columns=["indicator", "source"]), hide_index=True, width="stretch", height=38 + 35 * len(table),
+    column_config={
+        "area": st.column_config.TextColumn("Area"),
+        "name": st.column_config.TextColumn("Indicator", pinned=True, width="medium"),
+        "unit": st.column_config.TextColumn("Unit"),
+        "year": st.column_config.NumberColumn("Year", format="%d"),
+        "value": st.column_config.NumberColumn("Latest value", format="%.4g"),
+        "trend": st.column_config.LineChartColumn(f"Trend {first}–{last}", help="Values in the years with data"),
+        "rank": st.column_config.TextColumn("Rank in OTS", help=f"Among OTS states with a value in "
+                                                                 f"{window_first}–{last}; 1 = best"),
+        "benchmark_value": st.column_config.NumberColumn(f"{bench_label} (same year)", format="%.4g"),
+        "difference": st.column_config.NumberColumn("Difference", format="%+.3g",
+                                                    help="Latest value minus the benchmark's, same year and unit"),
+        "index": st.column_config.NumberColumn("Index", format="%.0f", help="Scored indicators only"),
+        "vintage": st.column_config.TextColumn("Vintage"),
+    })
+st.caption(f"Empty cells: no value in {first}–{last}, no benchmark value in that year, or (rank, index) not scored. "
+           "Licences: " + "; ".join(f"{s.publisher} — {s.licence}" for s in cat.sources
+                                    if s.id in set(table["source"])) + ".")
+ui.download(table.drop(columns=["trend"]).assign(country=code, benchmark=bench), f"{code}_indicators.csv",
+            "profile-table", label="Download the table (CSV)")

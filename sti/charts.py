@@ -1,0 +1,257 @@
+"""Figure builders: pure functions of data frames that return plotly figures (no Streamlit inside).
+
+Missing data is never drawn as zero: each line is laid on the full year range with gaps left open, bars and maps
+show only the states that have a value and name the year of each, and the heat map labels empty cells.
+"""
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from sti import scoring
+
+FONT = "Source Sans Pro, sans-serif"
+BENCHMARK_DASH = "dash"
+GRID = "rgba(128,128,128,0.25)"
+
+
+@dataclass(frozen=True)
+class Look:
+    """How countries appear on every chart, read from the catalogue: name and fixed colour."""
+    names: dict[str, str]
+    colours: dict[str, str]
+
+    def name(self, code: str) -> str:
+        return self.names.get(code, code)
+
+    def colour(self, code: str) -> str:
+        return self.colours.get(code, "#777777")
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420, **kw: object) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}}, height=height,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 10}, font={"family": FONT},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}, hovermode="closest",
+                      **kw)
+    fig.update_xaxes(gridcolor=GRID, zeroline=False)
+    fig.update_yaxes(gridcolor=GRID, zeroline=False)
+    return fig
+
+
+def _fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    magnitude = abs(value)
+    if magnitude >= 1e9:
+        return f"{value / 1e9:,.1f} bn"
+    if magnitude >= 1e6:
+        return f"{value / 1e6:,.1f} m"
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def format_value(value: float) -> str:
+    """A value as charts and tables print it (thousands separators, bn/m for large numbers)."""
+    return _fmt(value)
+
+
+def line_chart(data: pd.DataFrame, title: str, unit: str, look: Look, first: int, last: int,
+               benchmark: str | None = None, log: bool = False) -> go.Figure:
+    """One line per country over [first, last]; `data` has country, year, value. Years without a value are gaps."""
+    fig = go.Figure()
+    years = list(range(first, last + 1))
+    countries = list(dict.fromkeys(data["country"]))
+    if benchmark in countries:  # drawn last, on top, dashed
+        countries = [c for c in countries if c != benchmark] + [benchmark]
+    for code in countries:
+        own = data[data["country"] == code].set_index("year")["value"].reindex(years)
+        is_bench = code == benchmark
+        fig.add_trace(go.Scatter(
+            x=years, y=own.tolist(), name=f"{look.name(code)} (benchmark)" if is_bench else look.name(code),
+            mode="lines+markers", connectgaps=False, marker={"size": 5, "color": look.colour(code)},
+            line={"color": look.colour(code), "width": 3 if is_bench else 2,
+                  "dash": BENCHMARK_DASH if is_bench else "solid"},
+            hovertemplate=f"<b>{html.escape(look.name(code))}</b><br>%{{x}}: %{{y:,.4~g}} {html.escape(unit)}"
+                          "<extra></extra>"))
+    _layout(fig, title)
+    fig.update_yaxes(title_text=unit, type="log" if log else "linear", rangemode="normal" if log else "tozero")
+    fig.update_xaxes(range=[first - 0.5, last + 0.5], dtick=5 if last - first > 12 else 1)
+    return fig
+
+
+def ranked_bar(latest: pd.DataFrame, title: str, unit: str, look: Look, higher_is_better: bool | None,
+               benchmark: str | None = None, log: bool = False) -> go.Figure:
+    """Latest values ranked, best at the top; each bar is labelled with its value and year. `latest` has
+    country, year, value (one row per country; states without a value are simply absent)."""
+    ascending = higher_is_better is False
+    ordered = latest.sort_values("value", ascending=not ascending)  # plotly draws the first category at the bottom
+    labels = [f"{look.name(c)} ({y})" for c, y in zip(ordered["country"], ordered["year"])]
+    colours = [look.colour(c) for c in ordered["country"]]
+    patterns = ["/" if c == benchmark else "" for c in ordered["country"]]
+    fig = go.Figure(go.Bar(
+        x=ordered["value"], y=labels, orientation="h", marker={"color": colours, "pattern": {"shape": patterns}},
+        text=[_fmt(v) for v in ordered["value"]], textposition="outside", cliponaxis=False,
+        hovertemplate="<b>%{y}</b><br>%{x:,.4~g} " + html.escape(unit) + "<extra></extra>"))
+    _layout(fig, title, height=max(260, 60 + 34 * len(ordered)), showlegend=False)
+    fig.update_xaxes(title_text=unit, type="log" if log else "linear")
+    if not log and len(ordered) and ordered["value"].max() > 0:  # room for the value labels beyond the longest bar
+        fig.update_xaxes(range=[min(0.0, float(ordered["value"].min()) * 1.2), float(ordered["value"].max()) * 1.22])
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def choropleth(latest: pd.DataFrame, title: str, unit: str, look: Look) -> go.Figure:
+    """Latest value per country on a world map framed on the countries shown; hover names the year."""
+    hover = [f"<b>{html.escape(look.name(c))}</b><br>{_fmt(v)} {html.escape(unit)} ({y})"
+             for c, v, y in zip(latest["country"], latest["value"], latest["year"])]
+    fig = go.Figure(go.Choropleth(
+        locations=latest["country"], z=latest["value"], locationmode="ISO-3", colorscale="Viridis",
+        marker={"line": {"color": "white", "width": 0.6}}, text=hover, hovertemplate="%{text}<extra></extra>",
+        colorbar={"title": {"text": unit, "side": "right"}, "thickness": 14}))
+    _layout(fig, title, height=460)
+    fig.update_geos(fitbounds="locations", showcountries=True, countrycolor="#bbbbbb", showland=True,
+                    landcolor="#f2f2f2", showocean=False, showlakes=False, showrivers=False,
+                    showframe=False, projection={"type": "natural earth"}, bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def scatter_points(y: pd.DataFrame, x: pd.DataFrame, size: pd.DataFrame) -> pd.DataFrame:
+    """Per country, the latest year in which both `y` and `x` have a value, with the population (`size`) of that
+    year where known. Inputs have country, year, value; the result has country, year, x, y, size."""
+    both = y[["country", "year", "value"]].merge(x[["country", "year", "value"]], on=["country", "year"],
+                                                 suffixes=("_y", "_x"))
+    latest = both.sort_values("year").groupby("country", as_index=False).last()
+    out = latest.merge(size[["country", "year", "value"]].rename(columns={"value": "size"}), on=["country", "year"],
+                       how="left")
+    return out.rename(columns={"value_x": "x", "value_y": "y"})[["country", "year", "x", "y", "size"]]
+
+
+def scatter(points: pd.DataFrame, title: str, x_label: str, y_label: str, look: Look,
+            log_x: bool = False, log_y: bool = False) -> go.Figure:
+    """One bubble per country: `points` has country, year, x, y and size (population; bubbles by area)."""
+    fig = go.Figure()
+    biggest = points["size"].max() if len(points) and points["size"].notna().any() else 1.0
+    for row in points.itertuples(index=False):
+        size = 12.0 if pd.isna(row.size) else 8.0 + 52.0 * math.sqrt(row.size / biggest)
+        fig.add_trace(go.Scatter(
+            x=[row.x], y=[row.y], mode="markers+text", name=look.name(row.country), text=[row.country],
+            textposition="top center", marker={"size": size, "color": look.colour(row.country), "opacity": 0.8,
+                                               "line": {"color": "white", "width": 1}},
+            hovertemplate=(f"<b>{html.escape(look.name(row.country))}</b> ({row.year})<br>"
+                           f"{html.escape(x_label)}: %{{x:,.4~g}}<br>{html.escape(y_label)}: %{{y:,.4~g}}"
+                           + ("" if pd.isna(row.size) else f"<br>Population: {row.size:,.0f}") + "<extra></extra>")))
+    _layout(fig, title, height=480)
+    fig.update_xaxes(title_text=x_label, type="log" if log_x else "linear")
+    fig.update_yaxes(title_text=y_label, type="log" if log_y else "linear")
+    return fig
+
+
+def area_profile(own: pd.DataFrame, average: pd.DataFrame, area_names: dict[str, str], look: Look, country: str,
+                 benchmark_label: str) -> go.Figure:
+    """A state's area indices beside the OTS average, against the benchmark line at 100. `own` has area, index,
+    status; `average` has area, index. Areas without an index get a label instead of a bar."""
+    order = list(area_names)
+    own = own.set_index("area").reindex(order)
+    average = average.set_index("area").reindex(order)
+    names = [area_names[a] for a in order]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=names, x=own["index"], orientation="h", name=look.name(country),
+                         marker={"color": look.colour(country)},
+                         text=[f"{v:.0f}" if pd.notna(v) else "" for v in own["index"]], textposition="outside",
+                         cliponaxis=False, hovertemplate="<b>%{y}</b><br>index %{x:.0f}<extra></extra>"))
+    fig.add_trace(go.Bar(y=names, x=average["index"], orientation="h", name="OTS average",
+                         marker={"color": "rgba(110,110,110,0.45)"},
+                         hovertemplate="<b>%{y}</b><br>OTS average %{x:.0f}<extra></extra>"))
+    for name, status in zip(names, own["status"]):
+        if status != scoring.OK:
+            fig.add_annotation(y=name, x=0, xanchor="left", showarrow=False, font={"size": 12, "color": "#555555"},
+                               text="no scored indicator" if status == scoring.NOT_SCORED else str(status))
+    fig.add_vline(x=100, line={"color": "#222222", "dash": BENCHMARK_DASH, "width": 1.5},
+                  annotation_text=f"{benchmark_label} = 100", annotation_position="top")
+    _layout(fig, f"Area indices: {look.name(country)} and the OTS average", height=120 + 36 * len(order),
+            barmode="group")
+    fig.update_xaxes(title_text=f"Index ({benchmark_label} = 100)", rangemode="tozero")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return fig
+
+
+# --- heat map (HTML, so every cell and heading can be a link) ---------------------------------------------------
+
+# ColorBrewer PuOr (colour-blind safe): orange below the benchmark, white at it, purple above.
+_BELOW = (179, 88, 6)
+_AT = (247, 247, 247)
+_ABOVE = (84, 39, 136)
+
+
+def index_colour(index: float, cap: float = scoring.CAP) -> tuple[str, str]:
+    """(background, text colour) for an index: a log scale centred on 100, so half and double are equally far."""
+    position = math.log(max(index, 1.0) / 100.0) / math.log(cap / 100.0 if index >= 100 else 100.0 / 25.0)
+    position = max(-1.0, min(1.0, position))
+    end = _ABOVE if position > 0 else _BELOW
+    rgb = tuple(round(a + (b - a) * abs(position)) for a, b in zip(_AT, end))
+    luminance = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+    return "#%02x%02x%02x" % rgb, "#000000" if luminance > 140 else "#ffffff"
+
+
+def heatmap_html(areas: pd.DataFrame, area_names: dict[str, str], look: Look, countries: list[str],
+                 area_link: Callable[[str], str], country_link: Callable[[str], str]) -> str:
+    """A table of states × areas coloured by area index; headings link to the area and country pages, each cell
+    to the country page at that area. Cells without an index say why instead of showing a number."""
+    cell = {(r.country, r.area): r for r in areas.itertuples(index=False)}
+    head = "".join(f'<th scope="col"><a href="{html.escape(area_link(a))}" target="_self">{html.escape(n)}</a></th>'
+                   for a, n in area_names.items())
+    body = []
+    for code in countries:
+        cells = [f'<th scope="row"><a href="{html.escape(country_link(code))}" target="_self">'
+                 f'<span class="sw" style="background:{look.colour(code)}"></span>{html.escape(look.name(code))}'
+                 "</a></th>"]
+        for area in area_names:
+            r = cell.get((code, area))
+            link = html.escape(country_link(code))
+            if r is not None and r.status == scoring.OK:
+                bg, fg = index_colour(r.index)
+                title = f"{look.name(code)}, {area_names[area]}: index {r.index:.0f} ({r.with_data} of {r.scored} " \
+                        "indicators)"
+                cells.append(f'<td style="background:{bg};color:{fg}" title="{html.escape(title)}">'
+                             f'<a href="{link}" target="_self" style="color:{fg}">{r.index:.0f}</a></td>')
+            else:
+                status = r.status if r is not None else scoring.INSUFFICIENT
+                text = "no indicator" if status == scoring.NOT_SCORED else "insufficient data"
+                css = "na" if status == scoring.NOT_SCORED else "insufficient"
+                cells.append(f'<td class="{css}" title="{html.escape(status)}"><a href="{link}" target="_self">'
+                             f"{text}</a></td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<div class="sti-heat"><table><thead><tr><th scope="col">State</th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+HEATMAP_CSS = """
+<style>
+.sti-heat {overflow-x: auto; margin-bottom: 0.5rem;}
+.sti-heat table {border-collapse: separate; border-spacing: 2px; font-size: 0.85rem; width: 100% !important;
+  min-width: 720px; table-layout: fixed !important; margin: 0;}
+.sti-heat th, .sti-heat td {min-width: 0 !important; max-width: none !important;}
+.sti-heat th {font-weight: 600; text-align: left; padding: 3px 4px; vertical-align: bottom; border: none;}
+.sti-heat thead th {font-size: 0.72rem; line-height: 1.15; hyphens: auto; overflow-wrap: anywhere;}
+.sti-heat thead th:first-child {width: 7.5rem;}
+.sti-heat tbody th {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+.sti-heat td {text-align: center; padding: 8px 2px; border-radius: 3px; border: none;}
+.sti-heat td a {text-decoration: none; font-weight: 600; display: block;}
+.sti-heat a {color: inherit;}
+.sti-heat td.insufficient {background: repeating-linear-gradient(45deg, #e6e6e6, #e6e6e6 5px, #f6f6f6 5px,
+  #f6f6f6 10px); font-size: 0.68rem; line-height: 1.1;}
+.sti-heat td.insufficient a {font-weight: 400; color: #444;}
+.sti-heat td.na {background: transparent; outline: 1px dashed rgba(128,128,128,0.5); outline-offset: -1px;
+  font-size: 0.68rem; line-height: 1.1;}
+.sti-heat td.na a {font-weight: 400; color: rgba(128,128,128,1);}
+.sti-heat .sw {display: inline-block; width: 0.7em; height: 0.7em; border-radius: 2px; margin-right: 0.4em;}
+</style>
+"""

@@ -1,0 +1,81 @@
+"""Downloads: tidy CSV of exactly what a chart shows, and the full Excel workbook. Pure functions of data frames.
+
+Every text cell a spreadsheet would read as a formula is neutralised with a leading apostrophe (OWASP's advice for
+CSV injection); numbers stay numbers.
+"""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from sti.catalog import Catalog
+
+TIDY_COLUMNS = ["indicator", "unit", "country", "year", "value", "source", "vintage"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which text cells starting like a formula are prefixed with an apostrophe."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    out.columns = [("'" + c) if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns]
+    return out
+
+
+def tidy(frame: pd.DataFrame, catalog: Catalog, unit: str | None = None) -> pd.DataFrame:
+    """Observations (indicator, country, year, value, source, vintage) in the export layout, with the unit from the
+    catalogue (or `unit` for a rescaled series) and the source's licence; extra columns are kept after them."""
+    out = frame.copy()
+    if unit is not None:
+        out["unit"] = unit
+    else:
+        units = {i.code: i.unit for i in catalog.indicators}
+        out["unit"] = out["indicator"].map(units)
+    licences = {s.id: s.licence for s in catalog.sources}
+    out["licence"] = out["source"].map(licences)
+    extra = [c for c in out.columns if c not in TIDY_COLUMNS and c not in ("licence", "retrieved_at")]
+    return out[TIDY_COLUMNS + ["licence"] + extra].reset_index(drop=True)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return neutralise(frame).to_csv(index=False).encode("utf-8")
+
+
+def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An .xlsx workbook with one sheet per frame (sheet names as given, cut to Excel's 31 characters)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
+        for name, frame in sheets.items():
+            clean = neutralise(frame)
+            for column in clean.columns:
+                if isinstance(clean[column].dtype, pd.DatetimeTZDtype):
+                    clean[column] = clean[column].dt.tz_localize(None)
+            clean.to_excel(xl, sheet_name=name[:31], index=False)
+            xl.sheets[name[:31]].freeze_panes = "A2"
+    return buffer.getvalue()
+
+
+def sources_sheet(catalog: Catalog) -> pd.DataFrame:
+    return pd.DataFrame([{"source": s.id, "publisher": s.publisher, "name": s.name, "url": s.url,
+                          "licence": s.licence, "licence_url": s.licence_url, "citation": s.citation}
+                         for s in catalog.sources])
+
+
+def indicators_sheet(catalog: Catalog, vintages: dict[str, str]) -> pd.DataFrame:
+    licences = {s.id: s.licence for s in catalog.sources}
+    return pd.DataFrame([{"indicator": i.code, "name": i.name, "unit": i.unit, "source": i.source,
+                          "publisher_code": i.source_code if not i.derived else "",
+                          "licence": licences[i.source], "vintage": vintages.get(i.code, ""),
+                          "areas": ", ".join(i.areas), "kind": i.kind, "scored": i.scored,
+                          "higher_is_better": i.higher_is_better, "definition": i.definition,
+                          "formula": i.derived.formula if i.derived else "", "upstream": i.upstream or "",
+                          "note": i.note or ""} for i in catalog.indicators])
+
+
+def countries_sheet(catalog: Catalog) -> pd.DataFrame:
+    return pd.DataFrame([{"country": c.code, "name": c.name, "role": c.role, "covered": c.has_data,
+                          "independent_since": c.since, "note": c.note or ""} for c in catalog.countries])

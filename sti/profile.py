@@ -1,0 +1,91 @@
+"""A state's profile: every indicator's latest value, trend, rank and distance to the benchmark, and the sentences
+that name its strengths and gaps. Pure functions of data frames."""
+from __future__ import annotations
+
+import pandas as pd
+
+from sti import scoring
+from sti.catalog import Catalog
+from sti.charts import format_value
+
+TABLE_COLUMNS = ["indicator", "name", "year", "value", "unit", "trend", "rank", "benchmark_value", "difference",
+                 "index", "area", "source", "vintage"]
+
+
+def _rank(latest: pd.DataFrame, country: str, higher_is_better: bool | None) -> str:
+    """'2 of 7': the state's place among OTS states with a value, best first; '' where no direction applies."""
+    if higher_is_better is None or country not in set(latest["country"]):
+        return ""
+    ordered = latest.sort_values("value", ascending=not higher_is_better).reset_index(drop=True)
+    place = int(ordered.index[ordered["country"] == country][0]) + 1
+    return f"{place} of {len(ordered)}"
+
+
+def indicator_table(data: pd.DataFrame, indices: pd.DataFrame, catalog: Catalog, country: str,
+                    ots_codes: list[str], benchmark_country: dict[str, str | None], first: int, last: int,
+                    window: int) -> pd.DataFrame:
+    """One row per area indicator. `data` holds (indicator, country, year, value, source, vintage) for the state,
+    the other OTS states and the benchmark over [first, last]; `indices` is scoring.indicator_indices' output.
+
+    The latest value is the state's latest in [first, last]; the rank compares OTS states' latest values within the
+    recency window; the benchmark value and difference are for the same year as the state's value."""
+    window_first, _ = scoring.window_years(last, window)
+    rows = []
+    for ind in catalog.indicators:
+        if ind.kind != "indicator":
+            continue
+        series = data[data["indicator"] == ind.code]
+        own = series[series["country"] == country].sort_values("year")
+        recent = series[series["country"].isin(ots_codes) & (series["year"] >= window_first)]
+        latest_ots = recent.sort_values("year").groupby("country", as_index=False).last()
+        bench_code = benchmark_country.get(ind.code)
+        bench = series[series["country"] == bench_code].set_index("year")["value"] if bench_code else pd.Series(dtype=float)
+        scored = indices[(indices["indicator"] == ind.code) & (indices["country"] == country)]
+        row = {"area": ", ".join(catalog.area(a).name for a in ind.areas), "indicator": ind.code,
+               "name": ind.name, "unit": ind.unit, "year": None, "value": None,
+               "trend": own["value"].tolist(), "rank": "", "benchmark_value": None, "difference": None,
+               "index": scored["index"].iloc[0] if len(scored) and pd.notna(scored["index"].iloc[0]) else None,
+               "source": ind.source, "vintage": ""}
+        if len(own):
+            year, value = int(own["year"].iloc[-1]), float(own["value"].iloc[-1])
+            reference = bench.get(year) if bench_code != country else None
+            row.update({"year": year, "value": value, "vintage": own["vintage"].iloc[-1],
+                        "rank": _rank(latest_ots, country, ind.higher_is_better) if year >= window_first else "",
+                        "benchmark_value": reference,
+                        "difference": value - reference if reference is not None and pd.notna(reference) else None})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS).astype(
+        {"year": "Int64", "value": "float64", "benchmark_value": "float64", "difference": "float64",
+         "index": "float64"})
+
+
+def strengths_and_gaps(areas: pd.DataFrame, average: pd.DataFrame, indices: pd.DataFrame, catalog: Catalog,
+                       country: str, benchmark_label: str) -> tuple[str, str]:
+    """Two sentences, derived from the numbers: the state's strongest and weakest area (by index, against the OTS
+    average), each backed by its best or worst indicator with value and year."""
+    name = catalog.country(country).name
+    own = areas[(areas["country"] == country) & (areas["status"] == scoring.OK)].sort_values("index")
+    if own.empty:
+        none = (f"{name} has no area with enough recent data for an index against {benchmark_label}, so no "
+                "strength or gap is stated.")
+        return none, ""
+    avg = dict(zip(average["area"], average["index"]))
+    own_ind = indices[(indices["country"] == country) & indices["index"].notna()]
+
+    def sentence(row: pd.Series, kind: str) -> str:
+        area = catalog.area(row["area"])
+        codes = [i.code for i in catalog.scored_for_area(area.id)]
+        cands = own_ind[own_ind["indicator"].isin(codes)].sort_values("index", ascending=kind == "gap")
+        top = cands.iloc[0]
+        ind = catalog.indicator(top["indicator"])
+        compare = f"; OTS average {avg[area.id]:.0f}" if pd.notna(avg.get(area.id)) else ""
+        lead = "Strongest area" if kind == "strength" else "Weakest area"
+        verb = "led by" if kind == "strength" else "held back by"
+        return (f"**{lead}: {area.name}** (index {row['index']:.0f}, {benchmark_label} = 100{compare}), {verb} "
+                f"{ind.name.lower() if ind.name[1:2].islower() else ind.name}: {format_value(top['value'])} "
+                f"{ind.unit} in {int(top['year'])} against {format_value(top['benchmark_value'])} for {benchmark_label}.")
+
+    strength = sentence(own.iloc[-1], "strength")
+    if len(own) == 1:
+        return strength, "Only one area has enough recent data for an index, so no gap is stated."
+    return strength, sentence(own.iloc[0], "gap")

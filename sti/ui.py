@@ -1,0 +1,320 @@
+"""Streamlit glue shared by the pages: URL state ↔ widgets, the shared sidebar, and charts with caption and download.
+
+Why not Streamlit's own `bind="query-params"`: it drops invalid values silently and writes lists as repeated
+parameters, while our links promise `countries=AZE,KAZ`, a `from`/`to` pair for one slider, and a visible notice
+for every value it cannot honour.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from sti import export, params, queries, scoring, store
+from sti.catalog import Catalog, Indicator, catalog
+from sti.charts import Look
+from sti.db import connect_readonly, file_identity
+from sti.params import Param
+
+DEFAULT_FROM = 2000
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    # world outlines served by the app itself (static/topojson), so maps draw offline and on Community Cloud
+    "topojsonURL": "app/static/topojson/",
+}
+_WRITTEN = "_url_written"  # session key: the query string this session last wrote, to tell links from our writes
+
+
+@dataclass(frozen=True)
+class Widget:
+    """How a page parameter is shown (selectbox | radio | toggle | text), in a row at the top of the page."""
+    param: Param
+    label: str
+    kind: str = "selectbox"
+    help: str | None = None
+    disabled: bool = False
+    row: int = 0        # widgets sharing a row number sit side by side
+
+
+def look(cat: Catalog | None = None) -> Look:
+    cat = cat or catalog()
+    return Look(names={c.code: c.name for c in cat.countries}, colours={c.code: c.colour for c in cat.countries})
+
+
+def benchmark_label(cat: Catalog, code: str) -> str:
+    return "the best OTS performer" if code == scoring.BEST else cat.country(code).name
+
+
+def shared_params(cat: Catalog, span: tuple[int, int]) -> list[Param]:
+    states = tuple(c.code for c in cat.countries if c.has_data and c.role != "aggregate")
+    default_states = tuple(c.code for c in cat.ots_states() if c.has_data)
+    benchmarks = tuple(c.code for c in cat.benchmarks()) + (scoring.BEST,)
+    labels = {c.code: f"{c.name} ({c.code})" for c in cat.countries} | {scoring.BEST: "Best OTS performer"}
+    first, last = span
+    return [
+        Param("countries", "codes", default_states, options=states, labels=labels),
+        Param("benchmark", "choice", "WLD", options=benchmarks, labels=labels),
+        Param("from", "int", max(DEFAULT_FROM, first), lo=first, hi=last),
+        Param("to", "int", last, lo=first, hi=last),
+        Param("window", "int", scoring.DEFAULT_WINDOW, lo=scoring.WINDOW_RANGE[0], hi=scoring.WINDOW_RANGE[1]),
+    ]
+
+
+@dataclass(frozen=True)
+class View:
+    """The validated state of a page: shared filters plus the page's own parameters."""
+    values: dict[str, Any]
+    shared: tuple[str, ...]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @property
+    def countries(self) -> list[str]:
+        return list(self.values["countries"])
+
+    @property
+    def years(self) -> tuple[int, int]:
+        return self.values["from"], self.values["to"]
+
+    def link(self, page: str, **extra: str) -> str:
+        """A relative link to `page` carrying the shared filters (and `extra`), e.g. for the heat map's cells."""
+        query = {name: _serialise_value(name, self.values[name]) for name in self.shared} | extra
+        return f"{page}?{urlencode(query, safe=',')}"
+
+    def query(self, **extra: str) -> dict[str, str]:
+        return {name: _serialise_value(name, self.values[name]) for name in self.shared} | extra
+
+
+def _serialise_value(name: str, value: Any) -> str:
+    return ",".join(value) if isinstance(value, (list, tuple)) else str(value)
+
+
+def _key(name: str) -> str:
+    return f"p_{name}"
+
+
+def _to_widget(p: Param, value: Any) -> Any:
+    return list(value) if p.kind == "codes" else value
+
+
+def _bind(all_params: list[Param]) -> list[str]:
+    """Copy values that arrived in the URL (a pasted link, a page link) into the widgets' state, validated.
+    Values this session wrote itself are left alone, so widgets stay in charge between reruns; a page switch
+    (which clears the URL) keeps the session's filters."""
+    raw = {k: st.query_params[k] for k in st.query_params}
+    written: dict[str, str] = st.session_state.setdefault(_WRITTEN, {})
+    changed = {k: v for k, v in raw.items() if written.get(k) != v}
+    if "from" in changed or "to" in changed:
+        for k in ("from", "to"):
+            if k in raw:
+                changed[k] = raw[k]
+            elif _key(k) in st.session_state:
+                changed[k] = str(st.session_state[_key("years")][0 if k == "from" else 1])
+    values, notices = params.read(all_params, changed)
+    # A widget on another page is another widget to Streamlit; re-assigning its key carries the value over.
+    for key in [_key(p.name) for p in all_params] + [_key("years")]:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    for p in all_params:
+        if p.name in changed:
+            st.session_state[_key(p.name)] = _to_widget(p, values[p.name])
+        elif _key(p.name) not in st.session_state:
+            st.session_state[_key(p.name)] = _to_widget(p, p.default)
+    if "from" in changed or "to" in changed or _key("years") not in st.session_state:
+        st.session_state[_key("years")] = (st.session_state[_key("from")], st.session_state[_key("to")])
+    for k in raw:
+        if k not in {p.name for p in all_params}:
+            del st.query_params[k]
+    return notices
+
+
+def _sidebar(cat: Catalog, shared: list[Param]) -> None:
+    by = {p.name: p for p in shared}
+    with st.sidebar:
+        st.multiselect("States", by["countries"].options, key=_key("countries"),
+                       format_func=lambda c: by["countries"].labels.get(c, c),
+                       help="OTS members and observers are selected by default; neighbours and benchmark "
+                            "aggregates can be added for comparison.")
+        st.selectbox("Benchmark (= 100 in the indices)", by["benchmark"].options, key=_key("benchmark"),
+                     format_func=lambda c: by["benchmark"].labels.get(c, c))
+        st.slider("Years", by["from"].lo, by["from"].hi, key=_key("years"))
+        st.slider("Recency window for the indices (years)", *scoring.WINDOW_RANGE, key=_key("window"),
+                  help="An index uses each state's latest value in the last N years up to the end of the year "
+                       "range.")
+        st.caption("Every setting is kept in the page address: copy it to share this exact view.")
+
+
+def _page_widgets(widgets: list[Widget]) -> None:
+    for row in sorted({w.row for w in widgets}):
+        in_row = [w for w in widgets if w.row == row]
+        columns = st.columns([2 if w.kind in ("selectbox", "radio", "text") else 1 for w in in_row],
+                             vertical_alignment="bottom")
+        for column, w in zip(columns, in_row):
+            with column:
+                _widget(w)
+
+
+def _widget(w: Widget) -> None:
+    p, key = w.param, _key(w.param.name)
+    fmt = (lambda v: p.labels.get(v, v))
+    if w.kind == "selectbox":
+        st.selectbox(w.label, p.options, key=key, format_func=fmt, help=w.help, disabled=w.disabled)
+    elif w.kind == "radio":
+        st.radio(w.label, p.options, key=key, format_func=fmt, help=w.help, horizontal=True, disabled=w.disabled)
+    elif w.kind == "text":
+        st.text_input(w.label, key=key, help=w.help, disabled=w.disabled, max_chars=p.hi)
+    elif w.kind == "toggle":
+        st.toggle(w.label, key=key, help=w.help, disabled=w.disabled)
+    else:
+        raise ValueError(f"unknown widget kind {w.kind!r}")
+
+
+def _write_url(all_params: list[Param]) -> dict[str, Any]:
+    years = st.session_state[_key("years")]
+    st.session_state[_key("from")], st.session_state[_key("to")] = int(years[0]), int(years[1])
+    values = {}
+    written = st.session_state[_WRITTEN]
+    for p in all_params:
+        value = st.session_state[_key(p.name)]
+        values[p.name] = tuple(value) if p.kind == "codes" else value
+        text = params.serialise(p, values[p.name])
+        if st.query_params.get(p.name) != text:
+            st.query_params[p.name] = text
+        written[p.name] = text
+    return values
+
+
+def page_view(page_params: list[Param] = (), widgets: Callable[[dict[str, Any]], list[Widget]] | None = None) -> View:
+    """Bind the URL to the shared sidebar and the page's own parameters, show a notice for everything the URL got
+    wrong, and return the validated values. `widgets(values)` lays out the page's controls (it sees the current
+    values, e.g. to disable one)."""
+    cat = catalog()
+    shared = shared_params(cat, store.read("year_span"))
+    all_params = shared + list(page_params)
+    notices = _bind(all_params)
+    for notice in notices:
+        st.warning(notice, icon=":material/link_off:")
+    _sidebar(cat, shared)
+    if widgets:
+        _page_widgets(widgets({p.name: st.session_state[_key(p.name)] for p in all_params}))
+    values = _write_url(all_params)
+    return View(values=values, shared=tuple(p.name for p in shared))
+
+
+# --- indices -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scores:
+    observations: pd.DataFrame   # the values the indices were computed from
+    indicators: pd.DataFrame     # scoring.indicator_indices
+    areas: pd.DataFrame          # scoring.area_indices
+    average: pd.DataFrame        # scoring.group_average over the OTS states
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _compute_scores(observations: pd.DataFrame, countries: tuple[str, ...], benchmark: str, to: int,
+                    window: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cat = catalog()
+    indicators = scoring.indicator_indices(observations, cat, countries, benchmark, to, window)
+    return indicators, scoring.area_indices(indicators, cat, countries)
+
+
+def scores(view: View) -> Scores:
+    """Indicator and area indices for the selected states and every OTS state (for the OTS average)."""
+    cat = catalog()
+    ots = [c.code for c in cat.ots_states() if c.has_data]
+    countries = tuple(dict.fromkeys(view.countries + ots))
+    benchmark = view["benchmark"]
+    needed = sorted(set(countries) | ({benchmark} if benchmark != scoring.BEST else set()))
+    first, last = scoring.window_years(view["to"], view["window"])
+    observations = store.read("series", [i.code for i in cat.indicators if i.scored], needed, first, last)
+    indicators, areas = _compute_scores(observations, countries, benchmark, view["to"], view["window"])
+    return Scores(observations, indicators, areas, scoring.group_average(areas, ots))
+
+
+def milestones(cat: Catalog, area_id: str) -> None:
+    area = cat.area(area_id)
+    if not area.milestones:
+        return
+    lines = []
+    for m in area.milestones:
+        when = f"{m.date} · " if m.date else ""
+        lines.append(f"- **{m.status.capitalize()}** · {when}{m.title} ({cat.source(m.source).publisher})")
+    st.markdown("\n".join(lines))
+
+
+# --- charts with caption and download -----------------------------------------------------------------------------
+
+
+def source_caption(cat: Catalog, indicators: list[Indicator], data: pd.DataFrame) -> str:
+    """Source, licence and vintage of the series a chart shows (vintages as found in the data shown)."""
+    parts = []
+    for ind in indicators:
+        src = cat.source(ind.source)
+        rows = data[data["indicator"] == ind.code] if "indicator" in data else data
+        vintages = sorted(set(rows["vintage"].dropna())) if "vintage" in rows else []
+        vintage = "; ".join(vintages) if vintages else "no data shown"
+        how = (f"computed by the monitor as {ind.derived.formula}" if ind.derived
+               else f"series {ind.source_code}")
+        upstream = f", from {ind.upstream}" if ind.upstream else ""
+        parts.append(f"**{ind.name}**: {src.publisher}, {src.name}{upstream} ({how}); licence "
+                     f"[{src.licence}]({src.licence_url}); vintage {vintage}.")
+    return "Source — " + " ".join(parts)
+
+
+def chart(fig: go.Figure, data: pd.DataFrame, caption: str, file_name: str, key: str) -> None:
+    """Render a figure with its source caption and a CSV download of exactly `data` (the rows it draws)."""
+    st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"chart-{key}")
+    st.caption(caption)
+    download(data, file_name, key)
+
+
+def download(data: pd.DataFrame, file_name: str, key: str, label: str = "Download the data (CSV)") -> None:
+    st.download_button(label, export.csv_bytes(data), file_name=file_name, mime="text/csv", key=f"dl-{key}",
+                       icon=":material/download:", on_click="ignore")
+
+
+@functools.lru_cache(maxsize=2)
+def _full_export(path: str, identity: tuple[int, int, int], kind: str) -> bytes:
+    # Runs when the button is clicked, on a thread of its own (no Streamlit context): plain caching by file identity.
+    cat = catalog()
+    con = connect_readonly(Path(path))
+    try:
+        observations = queries.export_observations(con)
+        vintages = dict(zip(*queries.status(con)[["indicator", "vintage"]].T.values))
+    finally:
+        con.close()
+    if kind == "csv":
+        return export.csv_bytes(observations)
+    return export.workbook_bytes({
+        "observations": observations, "indicators": export.indicators_sheet(cat, vintages),
+        "sources": export.sources_sheet(cat), "countries": export.countries_sheet(cat)})
+
+
+def full_downloads() -> None:
+    """All observations as CSV and as an Excel workbook (with sheets of indicators, sources and countries)."""
+    path = store.ensure_database()
+    identity = file_identity(path)
+    left, right = st.columns(2)
+    with left:
+        st.download_button("All observations (CSV)", lambda: _full_export(str(path), identity, "csv"),
+                           file_name="ots_sti_observations.csv", mime="text/csv", key="dl-all-csv",
+                           icon=":material/download:", on_click="ignore")
+    with right:
+        st.download_button("Excel workbook (observations, indicators, sources, countries)",
+                           lambda: _full_export(str(path), identity, "xlsx"), file_name="ots_sti_monitor.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key="dl-all-xlsx", icon=":material/download:", on_click="ignore")
+
+
+def no_data(what: str) -> None:
+    st.info(f"No data: {what}. Nothing is drawn rather than showing a gap as zero.", icon=":material/block:")
