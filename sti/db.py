@@ -37,8 +37,26 @@ def empty_contents() -> Contents:
 
 
 def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
-    """The dashboard's only way in: the file can never be changed through this connection."""
-    return duckdb.connect(str(path), read_only=True)
+    """The dashboard's only way in: the file can never be changed through this connection.
+
+    The file is attached to a fresh in-memory database rather than opened with `duckdb.connect(path)`: DuckDB hands
+    every connect to a path that is still open in this process the same instance, so after a refresh swapped in a
+    new file, a new connection would still read the replaced one."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH ? AS sti (READ_ONLY)", [str(path)])
+        con.execute("USE sti")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def readonly_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of a `connect_readonly` connection for one thread, reading the attached file."""
+    cursor = con.cursor()
+    cursor.execute("USE sti")
+    return cursor
 
 
 def file_identity(path: Path) -> tuple[int, int, int]:

@@ -17,7 +17,7 @@ import streamlit as st
 
 from sti import queries, settings
 from sti.catalog import catalog
-from sti.db import connect_readonly, file_identity
+from sti.db import connect_readonly, file_identity, readonly_cursor
 
 log = logging.getLogger(__name__)
 _checked: dict[str, tuple] = {}  # db path -> identities of the db and the snapshot manifest when last found usable
@@ -110,7 +110,7 @@ def _connection(path: str, identity: tuple[int, int, int]) -> duckdb.DuckDBPyCon
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def _cached(query_name: str, path: str, identity: tuple[int, int, int], args: tuple[Any, ...]) -> Any:
-    cursor = _connection(path, identity).cursor()  # a cursor per query: connections are not shared across threads
+    cursor = readonly_cursor(_connection(path, identity))  # a cursor per query: threads never share one
     try:
         return getattr(queries, query_name)(cursor, *args)
     finally:
