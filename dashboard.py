@@ -31,7 +31,7 @@ PAGES = [
 page = st.navigation(PAGES)
 try:
     page.run()
-except Exception as exc:  # noqa: BLE001 - a failing page shows a message, never a traceback
+except Exception as exc:
     # (st.stop and st.rerun raise BaseException subclasses, so they pass through)
     logging.getLogger("dashboard").exception("page %s failed", page.url_path)
     st.error(f"This view could not be drawn ({type(exc).__name__}: {exc}). Try another selection, or reset the "

@@ -58,6 +58,7 @@ for ind in indicators:
         ui.chart(charts.ranked_bar(latest, f"Latest value, {first}–{last}", ind.unit, look, ind.higher_is_better,
                                    benchmark=benchmark),
                  export.tidy(latest, cat), caption, f"{ind.code}_latest_{last}.csv", f"bar-{ind.code}")
-    missing = [look.name(c) for c in view.countries if c not in set(rows["country"])]
+    missing = [look.name(c) for c in dict.fromkeys(view.countries + ([benchmark] if benchmark else []))
+               if c not in set(rows["country"])]
     if missing:
         st.caption(f"No value in {first}–{last}: {', '.join(missing)}.")

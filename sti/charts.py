@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -198,7 +198,7 @@ def index_colour(index: float, cap: float = scoring.CAP) -> tuple[str, str]:
     end = _ABOVE if position > 0 else _BELOW
     rgb = tuple(round(a + (b - a) * abs(position)) for a, b in zip(_AT, end))
     luminance = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
-    return "#%02x%02x%02x" % rgb, "#000000" if luminance > 140 else "#ffffff"
+    return "#{:02x}{:02x}{:02x}".format(*rgb), "#000000" if luminance > 140 else "#ffffff"
 
 
 def heatmap_html(areas: pd.DataFrame, area_names: dict[str, str], look: Look, countries: list[str],
@@ -213,13 +213,13 @@ def heatmap_html(areas: pd.DataFrame, area_names: dict[str, str], look: Look, co
         cells = [f'<th scope="row"><a href="{html.escape(country_link(code))}" target="_self">'
                  f'<span class="sw" style="background:{look.colour(code)}"></span>{html.escape(look.name(code))}'
                  "</a></th>"]
-        for area in area_names:
+        for area, area_name in area_names.items():
             r = cell.get((code, area))
             link = html.escape(country_link(code))
             if r is not None and r.status == scoring.OK:
                 bg, fg = index_colour(r.index)
-                title = f"{look.name(code)}, {area_names[area]}: index {r.index:.0f} ({r.with_data} of {r.scored} " \
-                        "indicators)"
+                title = (f"{look.name(code)}, {area_name}: index {r.index:.0f} ({r.with_data} of {r.scored} "
+                         "indicators)")
                 cells.append(f'<td style="background:{bg};color:{fg}" title="{html.escape(title)}">'
                              f'<a href="{link}" target="_self" style="color:{fg}">{r.index:.0f}</a></td>')
             else:

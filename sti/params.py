@@ -5,8 +5,9 @@ is checked against the catalogue or a range: anything else falls back to the def
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 MAX_SHOWN = 40  # characters of a rejected value quoted back in a notice
 

@@ -42,7 +42,7 @@ def search(frame: pd.DataFrame, query: str) -> pd.DataFrame:
     words = query.casefold().split()
     if not words:
         return frame
-    text = frame.astype(str).apply(lambda row: " ".join(row).casefold(), axis=1)
+    text = frame.apply(lambda row: " ".join("" if pd.isna(v) else str(v) for v in row).casefold(), axis=1)
     keep = pd.Series(True, index=frame.index)
     for word in words:
         keep &= text.str.contains(word, regex=False)

@@ -1,9 +1,8 @@
 """The dashboard's start-up as AppTest runs it: the first start builds the database, damaged or foreign files are
 handled safely. (The pages themselves: test_pages.py.)"""
-from pathlib import Path
-
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd

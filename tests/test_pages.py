@@ -1,0 +1,176 @@
+"""Every page as AppTest runs it on the bundled snapshot: renders, reproduces deep links, falls back with a notice."""
+import json
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from sti import settings, store
+
+APP = str(settings.ROOT / "dashboard.py")
+PAGES = {"overview": "pages/overview.py", "areas": "pages/areas.py", "country": "pages/country.py",
+         "explorer": "pages/explorer.py", "data": "pages/data.py"}
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db") / "sti.duckdb"
+    from etl.build import build_database
+    from sti.catalog import catalog
+    build_database(path, catalog())
+    return path
+
+
+@pytest.fixture
+def open_page(database, monkeypatch):
+    monkeypatch.setenv("STI_DB", str(database))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store._checked.clear()
+
+    def run(page: str = "overview", **query: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        if page != "overview":
+            at.switch_page(PAGES[page])
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+        return at
+    return run
+
+
+def _specs(at):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def _warnings(at):
+    return " ".join(w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_its_defaults_in_the_url(open_page, page):
+    at = open_page(page)
+    assert at.query_params["benchmark"] == "WLD"
+    assert at.query_params["countries"] == "AZE,KAZ,KGZ,TUR,UZB,HUN,TKM"
+    assert not at.warning
+
+
+def test_overview_heat_map_links_to_area_and_country_pages_with_the_filters(open_page):
+    at = open_page(benchmark="EUU", window="5")
+    heat = next(m.value for m in at.markdown if "sti-heat" in m.value)
+    assert 'href="areas?countries=AZE,KAZ,KGZ,TUR,UZB,HUN,TKM&amp;benchmark=EUU&amp;from=2000&amp;to=2025&amp;' \
+           'window=5&amp;area=rd"' in heat
+    assert "country=KAZ" in heat and heat.count('target="_self"') > 11 * 7
+    assert "insufficient data" in heat or "no indicator" in heat
+    assert "European Union" in " ".join(c.value for c in at.caption)
+
+
+def test_areas_deep_link_reproduces_the_view(open_page):
+    at = open_page("areas", area="digital", countries="KAZ,UZB", benchmark="OED", **{"from": "2010", "to": "2020"})
+    assert at.selectbox(key="p_area").value == "digital"
+    specs = _specs(at)
+    assert len(specs) == 2 * 7, "a line and a ranked bar for each of the area's seven indicators"
+    internet = specs[0]  # the OECD aggregate has no Internet-use series: not drawn, and said so
+    assert {t["name"] for t in internet["data"]} == {"Kazakhstan", "Uzbekistan"}
+    assert any("No value in 2010–2020: OECD members" in c.value for c in at.caption)
+    line = specs[2]
+    assert line["layout"]["title"]["text"] == "Fixed broadband subscriptions"
+    assert {t["name"] for t in line["data"]} == {"Kazakhstan", "Uzbekistan", "OECD members (benchmark)"}
+    assert line["layout"]["xaxis"]["range"] == [2009.5, 2020.5]
+    assert line["layout"]["yaxis"]["title"]["text"] == "per 100 people"
+    assert any("licence" in c.value and "vintage" in c.value for c in at.caption)
+
+
+def test_an_area_without_an_international_indicator_says_so(open_page, catalog):
+    at = open_page("areas", area="metrology")
+    assert not _specs(at)
+    assert any("No international indicator" in i.value for i in at.info)
+    assert any(m.title in mk.value for m in catalog.area("metrology").milestones for mk in at.markdown)
+
+
+def test_country_profile_states_strengths_and_gaps_and_lists_every_indicator(open_page, catalog):
+    at = open_page("country", country="TUR")
+    text = " ".join(m.value for m in at.markdown)
+    assert "Strongest area" in text and "Weakest area" in text
+    table = at.dataframe[0].value
+    assert len(table) == sum(i.kind == "indicator" for i in catalog.indicators)
+    gerd = table[table["name"] == "Research and development expenditure"].iloc[0]
+    assert gerd["rank"].endswith("of 7") and gerd["year"] >= 2022
+    assert gerd["difference"] == pytest.approx(gerd["value"] - gerd["benchmark_value"])
+
+
+def test_explorer_deep_link_reproduces_chart_states_and_years(open_page):
+    at = open_page("explorer", indicator="IT.NET.USER.ZS", chart="bar", countries="AZE,KAZ",
+                   **{"from": "2005", "to": "2015"})
+    assert at.selectbox(key="p_indicator").value == "IT.NET.USER.ZS"
+    assert at.radio(key="p_chart").value == "bar"
+    [spec] = _specs(at)
+    labels = spec["data"][0]["y"]
+    assert sorted(labels) == ["Azerbaijan (2015)", "Kazakhstan (2015)", "World (2015)"]
+
+
+@pytest.mark.parametrize("chart", ["line", "map", "scatter"])
+def test_explorer_draws_every_chart_kind(open_page, chart):
+    at = open_page("explorer", chart=chart, indicator="GB.XPD.RSDV.GD.ZS")
+    [spec] = _specs(at)
+    kinds = {t.get("type", "scatter") for t in spec["data"]}
+    assert kinds == ({"choropleth"} if chart == "map" else {"scatter"})
+
+
+def test_explorer_per_capita_and_log(open_page):
+    at = open_page("explorer", indicator="IP.PAT.RESD", per="capita", log="1", countries="TUR")
+    [spec] = _specs(at)
+    assert spec["layout"]["yaxis"]["title"]["text"] == "applications per million people"
+    assert spec["layout"]["yaxis"]["type"] == "log"
+    at = open_page("explorer", indicator="GB.XPD.RSDV.GD.ZS", per="capita")
+    assert any("no per capita form" in i.value for i in at.info)
+
+
+def test_data_page_searches_the_catalogue(open_page):
+    at = open_page("data", q="patent")
+    catalogue = at.dataframe[0].value
+    assert set(catalogue["indicator"]) == {"IP.PAT.RESD", "STI.PAT.RESD.P6"}
+    assert len(at.dataframe) == 3  # catalogue, coverage matrix, refresh history
+
+
+@pytest.mark.parametrize("query, expected", [
+    ({"benchmark": "XYZ"}, "`benchmark=XYZ` is not one of"),
+    ({"countries": "XXX"}, "names no state we cover"),
+    ({"from": "abc"}, "`from=abc` is not a whole number"),
+    ({"from": "2020", "to": "2010"}, "is after"),
+    ({"window": "0"}, "is outside 1–30"),
+    ({"nonsense": "1"}, "Ignored unknown parameter `nonsense`"),
+])
+def test_a_bad_parameter_falls_back_with_a_notice(open_page, query, expected):
+    at = open_page(**query)
+    assert expected in _warnings(at)
+    shared = {"benchmark": "WLD", "countries": "AZE,KAZ,KGZ,TUR,UZB,HUN,TKM", "from": "2000", "to": "2025",
+              "window": "10"}
+    assert {k: at.query_params[k] for k in shared} == shared
+    assert "nonsense" not in at.query_params
+
+
+@pytest.mark.parametrize("page, query", [("areas", {"area": "nope"}), ("country", {"country": "XNC"}),
+                                         ("explorer", {"indicator": "<script>", "chart": "pie"})])
+def test_bad_page_parameters_fall_back_with_a_notice(open_page, page, query):
+    at = open_page(page, **query)
+    for key in query:
+        assert f"`{key}=" in _warnings(at)
+
+
+def test_a_sidebar_change_updates_the_url_and_survives_a_page_switch(open_page):
+    at = open_page()
+    at.multiselect(key="p_countries").set_value(["KAZ", "TUR"]).run()
+    assert at.query_params["countries"] == "KAZ,TUR"
+    at.selectbox(key="p_benchmark").set_value("best").run()
+    at.switch_page(PAGES["areas"]).run()
+    assert not at.exception
+    assert at.query_params["countries"] == "KAZ,TUR" and at.query_params["benchmark"] == "best"
+
+
+def test_empty_selection_and_best_performer_do_not_break_any_page(open_page):
+    for page in PAGES:
+        open_page(page, countries="")
+        open_page(page, benchmark="best")

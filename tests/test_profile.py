@@ -1,0 +1,46 @@
+"""Country profile: rank, same-year benchmark distance, and sentences derived from the numbers."""
+import pandas as pd
+
+from sti import profile, scoring
+
+
+def _data(rows):
+    return pd.DataFrame(rows, columns=["indicator", "country", "year", "value", "source", "vintage"])
+
+
+def test_indicator_table_ranks_among_ots_and_compares_the_same_year(catalog):
+    gerd, low = "GB.XPD.RSDV.GD.ZS", "IP.JRN.ARTC.SC"
+    data = _data([(gerd, "KAZ", 2020, 0.1, "worldbank", "v1"), (gerd, "KAZ", 2023, 0.2, "worldbank", "v1"),
+                  (gerd, "TUR", 2023, 1.4, "worldbank", "v1"), (gerd, "AZE", 2021, 0.3, "worldbank", "v1"),
+                  (gerd, "WLD", 2023, 2.5, "worldbank", "v1"), (gerd, "WLD", 2024, 2.6, "worldbank", "v1")])
+    indices = scoring.indicator_indices(data, catalog, ["KAZ"], "WLD", 2024)
+    table = profile.indicator_table(data, indices, catalog, "KAZ", ["KAZ", "TUR", "AZE"],
+                                    {gerd: "WLD", low: "WLD"}, 2000, 2024, 10).set_index("indicator")
+    row = table.loc[gerd]
+    assert (row["year"], row["value"], row["rank"]) == (2023, 0.2, "3 of 3")
+    assert row["benchmark_value"] == 2.5 and round(row["difference"], 6) == -2.3
+    assert round(row["index"], 6) == 8.0 and row["trend"] == [0.1, 0.2]
+    empty = table.loc[low]  # no data: nothing invented
+    assert pd.isna(empty["value"]) and pd.isna(empty["year"]) and empty["rank"] == "" and empty["trend"] == []
+
+
+def test_strengths_and_gaps_come_from_the_indices(catalog):
+    rows = [("GB.XPD.RSDV.GD.ZS", 2023, 0.5, 2.5, 20.0), ("SP.POP.SCIE.RD.P6", 2023, 900, 900, 100.0),
+            ("IT.NET.USER.ZS", 2023, 90, 60, 150.0), ("IT.NET.BBND.P2", 2023, 20, 20, 100.0),
+            ("IT.NET.SECR.P6", 2023, 1, 1, 100.0)]
+    indices = pd.DataFrame([{"country": "KAZ", "indicator": i, "year": y, "value": v, "benchmark_country": "WLD",
+                             "benchmark_value": b, "index": x, "status": scoring.OK} for i, y, v, b, x in rows])
+    areas = scoring.area_indices(indices, catalog, ["KAZ"])
+    average = scoring.group_average(areas, ["KAZ"])
+    strength, gap = profile.strengths_and_gaps(areas, average, indices, catalog, "KAZ", "World")
+    assert "Strongest area: AI and digital transformation" in strength and "individuals using the internet" in strength
+    assert "Weakest area: R&D collaboration" in gap and "research and development expenditure" in gap
+    assert "0.50 % of GDP in 2023 against 2.50 for World" in gap
+
+
+def test_no_index_means_no_claim(catalog):
+    areas = scoring.area_indices(pd.DataFrame(columns=scoring.INDICATOR_COLUMNS), catalog, ["TKM"])
+    strength, gap = profile.strengths_and_gaps(areas, scoring.group_average(areas, ["TKM"]),
+                                               pd.DataFrame(columns=scoring.INDICATOR_COLUMNS), catalog, "TKM",
+                                               "World")
+    assert "no strength or gap is stated" in strength and gap == ""
