@@ -20,13 +20,14 @@ except Exception as exc:  # noqa: BLE001 - the one place that turns any start-up
              "Run `python -m etl build` in a terminal to see the details.")
     st.stop()
 
-# URL paths are part of the interface: links and bookmarks rely on them.
+# URL paths are part of the interface: links and bookmarks rely on them. The folder is app_pages/, not pages/: with a
+# pages/ folder Streamlit serves a fresh server's first deep link in its older automatic-pages mode, without this file.
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/grid_view:", url_path="", default=True),
-    st.Page("pages/areas.py", title="Initiative areas", icon=":material/category:", url_path="areas"),
-    st.Page("pages/country.py", title="Country profile", icon=":material/flag:", url_path="country"),
-    st.Page("pages/explorer.py", title="Explorer", icon=":material/query_stats:", url_path="explorer"),
-    st.Page("pages/data.py", title="Data & sources", icon=":material/database:", url_path="data"),
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/grid_view:", url_path="", default=True),
+    st.Page("app_pages/areas.py", title="Initiative areas", icon=":material/category:", url_path="areas"),
+    st.Page("app_pages/country.py", title="Country profile", icon=":material/flag:", url_path="country"),
+    st.Page("app_pages/explorer.py", title="Explorer", icon=":material/query_stats:", url_path="explorer"),
+    st.Page("app_pages/data.py", title="Data & sources", icon=":material/database:", url_path="data"),
 ]
 page = st.navigation(PAGES)
 try:

@@ -43,7 +43,8 @@ def _layout(fig: go.Figure, title: str, height: int = 420, **kw: object) -> go.F
     return fig
 
 
-def _fmt(value: float) -> str:
+def format_value(value: float) -> str:
+    """A value as charts and tables print it (thousands separators, bn/m for large numbers)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     magnitude = abs(value)
@@ -56,11 +57,6 @@ def _fmt(value: float) -> str:
     if magnitude >= 10:
         return f"{value:,.1f}"
     return f"{value:,.2f}"
-
-
-def format_value(value: float) -> str:
-    """A value as charts and tables print it (thousands separators, bn/m for large numbers)."""
-    return _fmt(value)
 
 
 def line_chart(data: pd.DataFrame, title: str, unit: str, look: Look, first: int, last: int,
@@ -91,14 +87,15 @@ def ranked_bar(latest: pd.DataFrame, title: str, unit: str, look: Look, higher_i
                benchmark: str | None = None, log: bool = False) -> go.Figure:
     """Latest values ranked, best at the top; each bar is labelled with its value and year. `latest` has
     country, year, value (one row per country; states without a value are simply absent)."""
-    ascending = higher_is_better is False
-    ordered = latest.sort_values("value", ascending=not ascending)  # plotly draws the first category at the bottom
+    # plotly draws the first category at the bottom, so the best value comes last
+    best_last = higher_is_better is not False
+    ordered = latest.sort_values("value", ascending=best_last)
     labels = [f"{look.name(c)} ({y})" for c, y in zip(ordered["country"], ordered["year"])]
     colours = [look.colour(c) for c in ordered["country"]]
     patterns = ["/" if c == benchmark else "" for c in ordered["country"]]
     fig = go.Figure(go.Bar(
         x=ordered["value"], y=labels, orientation="h", marker={"color": colours, "pattern": {"shape": patterns}},
-        text=[_fmt(v) for v in ordered["value"]], textposition="outside", cliponaxis=False,
+        text=[format_value(v) for v in ordered["value"]], textposition="outside", cliponaxis=False,
         hovertemplate="<b>%{y}</b><br>%{x:,.4~g} " + html.escape(unit) + "<extra></extra>"))
     _layout(fig, title, height=max(260, 60 + 34 * len(ordered)), showlegend=False)
     fig.update_xaxes(title_text=unit, type="log" if log else "linear")
@@ -110,7 +107,7 @@ def ranked_bar(latest: pd.DataFrame, title: str, unit: str, look: Look, higher_i
 
 def choropleth(latest: pd.DataFrame, title: str, unit: str, look: Look) -> go.Figure:
     """Latest value per country on a world map framed on the countries shown; hover names the year."""
-    hover = [f"<b>{html.escape(look.name(c))}</b><br>{_fmt(v)} {html.escape(unit)} ({y})"
+    hover = [f"<b>{html.escape(look.name(c))}</b><br>{format_value(v)} {html.escape(unit)} ({y})"
              for c, v, y in zip(latest["country"], latest["value"], latest["year"])]
     fig = go.Figure(go.Choropleth(
         locations=latest["country"], z=latest["value"], locationmode="ISO-3", colorscale="Viridis",
@@ -193,7 +190,8 @@ _ABOVE = (84, 39, 136)
 
 def index_colour(index: float, cap: float = scoring.CAP) -> tuple[str, str]:
     """(background, text colour) for an index: a log scale centred on 100, so half and double are equally far."""
-    position = math.log(max(index, 1.0) / 100.0) / math.log(cap / 100.0 if index >= 100 else 100.0 / 25.0)
+    # symmetric in log terms: 100/3 is as orange as 300 is purple, half as far from white as double
+    position = math.log(max(index, 1.0) / 100.0) / math.log(cap / 100.0)
     position = max(-1.0, min(1.0, position))
     end = _ABOVE if position > 0 else _BELOW
     rgb = tuple(round(a + (b - a) * abs(position)) for a, b in zip(_AT, end))
@@ -204,7 +202,7 @@ def index_colour(index: float, cap: float = scoring.CAP) -> tuple[str, str]:
 def heatmap_html(areas: pd.DataFrame, area_names: dict[str, str], look: Look, countries: list[str],
                  area_link: Callable[[str], str], country_link: Callable[[str], str]) -> str:
     """A table of states × areas coloured by area index; headings link to the area and country pages, each cell
-    to the country page at that area. Cells without an index say why instead of showing a number."""
+    to its state's profile. Cells without an index say why instead of showing a number."""
     cell = {(r.country, r.area): r for r in areas.itertuples(index=False)}
     head = "".join(f'<th scope="col"><a href="{html.escape(area_link(a))}" target="_self">{html.escape(n)}</a></th>'
                    for a, n in area_names.items())
@@ -224,7 +222,7 @@ def heatmap_html(areas: pd.DataFrame, area_names: dict[str, str], look: Look, co
                              f'<a href="{link}" target="_self" style="color:{fg}">{r.index:.0f}</a></td>')
             else:
                 status = r.status if r is not None else scoring.INSUFFICIENT
-                text = "no indicator" if status == scoring.NOT_SCORED else "insufficient data"
+                text = "not scored" if status == scoring.NOT_SCORED else "insufficient data"
                 css = "na" if status == scoring.NOT_SCORED else "insufficient"
                 cells.append(f'<td class="{css}" title="{html.escape(status)}"><a href="{link}" target="_self">'
                              f"{text}</a></td>")

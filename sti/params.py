@@ -104,6 +104,10 @@ def read(params: list[Param], raw: Mapping[str, str]) -> tuple[dict[str, Any], l
         else:
             values[p.name] = p.default
     by_name = {p.name: p for p in params}
+    if "from" in by_name and "to" in by_name and values["from"] > values["to"] and "from" not in raw:
+        # only `to` was given, earlier than the default start: keep it, and start the default span before it
+        span = by_name["to"].default - by_name["from"].default
+        values["from"] = max(by_name["from"].lo, values["to"] - span)
     if "from" in by_name and "to" in by_name and values["from"] > values["to"]:
         notices.append(f"`from={values['from']}` is after `to={values['to']}`; showing "
                        f"{by_name['from'].default}–{by_name['to'].default} instead.")

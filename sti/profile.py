@@ -8,8 +8,8 @@ from sti import scoring
 from sti.catalog import Catalog
 from sti.charts import format_value
 
-TABLE_COLUMNS = ["indicator", "name", "year", "value", "unit", "trend", "rank", "benchmark_value", "difference",
-                 "index", "area", "source", "vintage"]
+TABLE_COLUMNS = ["indicator", "name", "year", "value", "unit", "trend", "rank", "compared_year", "compared_value",
+                 "benchmark_value", "difference", "index", "area", "source", "vintage"]
 
 
 def _rank(latest: pd.DataFrame, country: str, higher_is_better: bool | None) -> str:
@@ -21,15 +21,30 @@ def _rank(latest: pd.DataFrame, country: str, higher_is_better: bool | None) -> 
     return f"{place} of {len(ordered)}"
 
 
+def _comparison(own: pd.Series, bench: pd.Series, same: bool) -> tuple[int, float, float] | None:
+    """(year, value, benchmark value) in the latest year both have; the state against itself where it is the
+    benchmark."""
+    if same:
+        return (int(own.index.max()), float(own.iloc[-1]), float(own.iloc[-1])) if len(own) else None
+    common = own.index.intersection(bench.index)
+    if common.empty:
+        return None
+    year = int(common.max())
+    return year, float(own[year]), float(bench[year])
+
+
 def indicator_table(data: pd.DataFrame, indices: pd.DataFrame, catalog: Catalog, country: str,
                     ots_codes: list[str], benchmark_country: dict[str, str | None], first: int, last: int,
                     window: int) -> pd.DataFrame:
     """One row per area indicator. `data` holds (indicator, country, year, value, source, vintage) for the state,
-    the other OTS states and the benchmark over [first, last]; `indices` is scoring.indicator_indices' output.
+    the other OTS states and the benchmarks over [first, last]; `indices` is scoring.indicator_indices' output.
 
-    The latest value is the state's latest in [first, last]; the rank compares OTS states' latest values within the
-    recency window; the benchmark value and difference are for the same year as the state's value."""
+    `year`/`value`: the state's latest in [first, last], with its trend over every year (gaps as None). `rank`: among
+    the OTS states' latest values in the recency window. `compared_*`: the year, value and benchmark value the index
+    (for scored indicators: exactly the index's inputs) or the difference is computed from. Size-dependent counts are
+    not compared with an aggregate's total."""
     window_first, _ = scoring.window_years(last, window)
+    years = list(range(first, last + 1))
     rows = []
     for ind in catalog.indicators:
         if ind.kind != "indicator":
@@ -39,24 +54,36 @@ def indicator_table(data: pd.DataFrame, indices: pd.DataFrame, catalog: Catalog,
         recent = series[series["country"].isin(ots_codes) & (series["year"] >= window_first)]
         latest_ots = recent.sort_values("year").groupby("country", as_index=False).last()
         bench_code = benchmark_country.get(ind.code)
-        bench = series[series["country"] == bench_code].set_index("year")["value"] if bench_code else pd.Series(dtype=float)
-        scored = indices[(indices["indicator"] == ind.code) & (indices["country"] == country)]
         row = {"area": ", ".join(catalog.area(a).name for a in ind.areas), "indicator": ind.code,
-               "name": ind.name, "unit": ind.unit, "year": None, "value": None,
-               "trend": own["value"].tolist(), "rank": "", "benchmark_value": None, "difference": None,
-               "index": scored["index"].iloc[0] if len(scored) and pd.notna(scored["index"].iloc[0]) else None,
+               "name": ind.name, "unit": ind.unit, "year": None, "value": None, "rank": "", "compared_year": None,
+               "compared_value": None, "benchmark_value": None, "difference": None, "index": None,
+               "trend": own.set_index("year")["value"].reindex(years).astype(object)
+                           .where(lambda v: v.notna(), None).tolist(),
                "source": ind.source, "vintage": ""}
         if len(own):
-            year, value = int(own["year"].iloc[-1]), float(own["value"].iloc[-1])
-            reference = bench.get(year) if bench_code != country else None
-            row.update({"year": year, "value": value, "vintage": own["vintage"].iloc[-1],
-                        "rank": _rank(latest_ots, country, ind.higher_is_better) if year >= window_first else "",
-                        "benchmark_value": reference,
-                        "difference": value - reference if reference is not None and pd.notna(reference) else None})
+            row.update({"year": int(own["year"].iloc[-1]), "value": float(own["value"].iloc[-1]),
+                        "vintage": own["vintage"].iloc[-1],
+                        "rank": _rank(latest_ots, country, ind.higher_is_better)})
+        scored = indices[(indices["indicator"] == ind.code) & (indices["country"] == country)]
+        if ind.scored:
+            compared = (None if scored.empty or pd.isna(scored["benchmark_value"].iloc[0]) else
+                        (int(scored["year"].iloc[0]), float(scored["value"].iloc[0]),
+                         float(scored["benchmark_value"].iloc[0])))
+            if len(scored) and pd.notna(scored["index"].iloc[0]):
+                row["index"] = float(scored["index"].iloc[0])
+        elif bench_code and not (ind.per_capita or ind.per_gdp):
+            bench = series[series["country"] == bench_code].set_index("year")["value"]
+            compared = _comparison(own.set_index("year")["value"], bench, bench_code == country)
+        else:
+            compared = None
+        if compared:
+            year, value, reference = compared
+            row.update({"compared_year": year, "compared_value": value, "benchmark_value": reference,
+                        "difference": value - reference})
         rows.append(row)
     return pd.DataFrame(rows, columns=TABLE_COLUMNS).astype(
-        {"year": "Int64", "value": "float64", "benchmark_value": "float64", "difference": "float64",
-         "index": "float64"})
+        {"year": "Int64", "value": "float64", "compared_year": "Int64", "compared_value": "float64",
+         "benchmark_value": "float64", "difference": "float64", "index": "float64"})
 
 
 def strengths_and_gaps(areas: pd.DataFrame, average: pd.DataFrame, indices: pd.DataFrame, catalog: Catalog,

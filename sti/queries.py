@@ -209,12 +209,13 @@ def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ORDER BY i.source, i.code""").df()
 
 
-def latest_years(con: duckdb.DuckDBPyConnection, countries: list[str] | tuple[str, ...]) -> pd.DataFrame:
-    """Latest year with a value, per indicator and country (long form), for the given countries."""
+def latest_years(con: duckdb.DuckDBPyConnection, countries: list[str] | tuple[str, ...],
+                 last: int) -> pd.DataFrame:
+    """Latest year up to `last` with a value, per indicator and country (long form), for the given countries."""
     return con.execute("""
         SELECT indicator, country, max(year) AS latest_year
-        FROM observation WHERE list_contains(?, country)
-        GROUP BY indicator, country""", [list(countries)]).df()
+        FROM observation WHERE list_contains(?, country) AND year <= ?
+        GROUP BY indicator, country""", [list(countries), last]).df()
 
 
 def year_span(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:

@@ -52,15 +52,13 @@ def best_performers(observations: pd.DataFrame, catalog: Catalog, ots_codes: lis
 
 
 def _index(value: float, reference: float, higher_is_better: bool, cap: float) -> tuple[float | None, str]:
+    if reference <= 0:
+        return None, NOT_INDEXABLE
     if higher_is_better:
-        if reference <= 0:
-            return None, NOT_INDEXABLE
         ratio = value / reference
+    elif value <= 0:  # nothing of a bad thing beats any positive benchmark
+        return cap, OK
     else:
-        if reference <= 0:
-            return None, NOT_INDEXABLE
-        if value <= 0:  # nothing of a bad thing beats any positive benchmark
-            return cap, OK
         ratio = reference / value
     return min(max(100.0 * ratio, 0.0), cap), OK
 

@@ -72,7 +72,7 @@ def shared_params(cat: Catalog, span: tuple[int, int]) -> list[Param]:
 class View:
     """The validated state of a page: shared filters plus the page's own parameters."""
     values: dict[str, Any]
-    shared: tuple[str, ...]
+    shared: tuple[Param, ...]
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -87,15 +87,8 @@ class View:
 
     def link(self, page: str, **extra: str) -> str:
         """A relative link to `page` carrying the shared filters (and `extra`), e.g. for the heat map's cells."""
-        query = {name: _serialise_value(name, self.values[name]) for name in self.shared} | extra
+        query = {p.name: params.serialise(p, self.values[p.name]) for p in self.shared} | extra
         return f"{page}?{urlencode(query, safe=',')}"
-
-    def query(self, **extra: str) -> dict[str, str]:
-        return {name: _serialise_value(name, self.values[name]) for name in self.shared} | extra
-
-
-def _serialise_value(name: str, value: Any) -> str:
-    return ",".join(value) if isinstance(value, (list, tuple)) else str(value)
 
 
 def _key(name: str) -> str:
@@ -110,8 +103,16 @@ def _bind(all_params: list[Param]) -> list[str]:
     """Copy values that arrived in the URL (a pasted link, a page link) into the widgets' state, validated.
     Values this session wrote itself are left alone, so widgets stay in charge between reruns; a page switch
     (which clears the URL) keeps the session's filters."""
-    raw = {k: st.query_params[k] for k in st.query_params}
     written: dict[str, str] = st.session_state.setdefault(_WRITTEN, {})
+    lists = {p.name for p in all_params if p.kind == "codes"}
+    raw, repeated = {}, []
+    for k in st.query_params:
+        given = st.query_params.get_all(k)
+        raw[k] = (",".join(given) if k in lists else given[-1]) if given else ""
+        if len(given) > 1:  # e.g. countries=AZE&countries=KAZ: honoured, said, and rewritten as one parameter
+            repeated.append(f"`{params.shown(k)}` appeared {len(given)} times in the link; using "
+                            f"`{params.shown(raw[k])}`.")
+            written.pop(k, None)
     changed = {k: v for k, v in raw.items() if written.get(k) != v}
     if "from" in changed or "to" in changed:
         for k in ("from", "to"):
@@ -124,17 +125,18 @@ def _bind(all_params: list[Param]) -> list[str]:
     for key in [_key(p.name) for p in all_params] + [_key("years")]:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+    years_changed = "from" in changed or "to" in changed
     for p in all_params:
-        if p.name in changed:
+        if p.name in changed or (years_changed and p.name in ("from", "to")):
             st.session_state[_key(p.name)] = _to_widget(p, values[p.name])
         elif _key(p.name) not in st.session_state:
             st.session_state[_key(p.name)] = _to_widget(p, p.default)
-    if "from" in changed or "to" in changed or _key("years") not in st.session_state:
+    if years_changed or _key("years") not in st.session_state:
         st.session_state[_key("years")] = (st.session_state[_key("from")], st.session_state[_key("to")])
     for k in raw:
         if k not in {p.name for p in all_params}:
             del st.query_params[k]
-    return notices
+    return repeated + notices
 
 
 def _sidebar(cat: Catalog, shared: list[Param]) -> None:
@@ -187,27 +189,37 @@ def _write_url(all_params: list[Param]) -> dict[str, Any]:
         value = st.session_state[_key(p.name)]
         values[p.name] = tuple(value) if p.kind == "codes" else value
         text = params.serialise(p, values[p.name])
-        if st.query_params.get(p.name) != text:
+        if st.query_params.get_all(p.name) != [text]:
             st.query_params[p.name] = text
         written[p.name] = text
     return values
 
 
-def page_view(page_params: list[Param] = (), widgets: Callable[[dict[str, Any]], list[Widget]] | None = None) -> View:
+def page_view(page_params: list[Param] = (), widgets: Callable[[dict[str, Any]], list[Widget]] | None = None,
+              constrain: Callable[[dict[str, Any]], dict[str, tuple[Any, str]]] | None = None) -> View:
     """Bind the URL to the shared sidebar and the page's own parameters, show a notice for everything the URL got
-    wrong, and return the validated values. `widgets(values)` lays out the page's controls (it sees the current
-    values, e.g. to disable one)."""
+    wrong, and return the validated values. `constrain(values)` returns {name: (value, notice)} for values that are
+    valid alone but not together (e.g. a per-capita form of a series that has none); `widgets(values)` lays out the
+    page's controls."""
     cat = catalog()
     shared = shared_params(cat, store.read("year_span"))
     all_params = shared + list(page_params)
     notices = _bind(all_params)
+    if constrain:
+        for name, (value, notice) in constrain(_current(all_params)).items():
+            st.session_state[_key(name)] = value
+            notices.append(notice)
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")
     _sidebar(cat, shared)
     if widgets:
-        _page_widgets(widgets({p.name: st.session_state[_key(p.name)] for p in all_params}))
+        _page_widgets(widgets(_current(all_params)))
     values = _write_url(all_params)
-    return View(values=values, shared=tuple(p.name for p in shared))
+    return View(values=values, shared=tuple(shared))
+
+
+def _current(all_params: list[Param]) -> dict[str, Any]:
+    return {p.name: st.session_state[_key(p.name)] for p in all_params}
 
 
 # --- indices -------------------------------------------------------------------------------------------------------
@@ -240,6 +252,28 @@ def scores(view: View) -> Scores:
     observations = store.read("series", [i.code for i in cat.indicators if i.scored], needed, first, last)
     indicators, areas = _compute_scores(observations, countries, benchmark, view["to"], view["window"])
     return Scores(observations, indicators, areas, scoring.group_average(areas, ots))
+
+
+def best_performers(scores: Scores, view: View) -> dict[str, str]:
+    """Per scored indicator, the OTS state whose latest value in the window is best: one rule for every page."""
+    cat = catalog()
+    first, last = scoring.window_years(view["to"], view["window"])
+    return scoring.best_performers(scores.observations, cat, [c.code for c in cat.ots_states() if c.has_data],
+                                   first, last)
+
+
+def sources_line(cat: Catalog, indicator_codes: list[str] | set[str], data: pd.DataFrame) -> str:
+    """One line naming each source behind a view that combines many series, with licence and vintages."""
+    parts = []
+    for src in cat.sources:
+        codes = [i.code for i in cat.indicators if i.code in indicator_codes and i.source == src.id]
+        if not codes:
+            continue
+        vintages = sorted(set(data[data["indicator"].isin(codes)]["vintage"].dropna()))
+        when = (f"vintage {vintages[0]}" if len(vintages) == 1 else
+                f"vintages {vintages[0]} to {vintages[-1]}" if vintages else "no data shown")
+        parts.append(f"{src.publisher}, {src.name} (licence [{src.licence}]({src.licence_url}); {when})")
+    return "Sources: " + "; ".join(parts) + "."
 
 
 def milestones(cat: Catalog, area_id: str) -> None:

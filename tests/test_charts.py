@@ -80,12 +80,12 @@ def test_heatmap_links_every_heading_and_cell_and_labels_missing_cells():
                                area_link=lambda a: f"areas?area={a}", country_link=lambda c: f"country?country={c}")
     assert 'href="areas?area=a1"' in html and 'href="areas?area=a2"' in html
     assert html.count('href="country?country=AAA"') == 3 and html.count('href="country?country=BBB"') == 3
-    assert ">150</a>" in html and "insufficient data" in html and "no indicator" in html
+    assert ">150</a>" in html and "insufficient data" in html and "not scored" in html
     assert ">0</a>" not in html  # BBB's missing a1 is not shown as a zero
     assert "One &amp; two" in html and 'target="_self"' in html
 
 
 def test_index_colours_are_white_at_the_benchmark_and_diverge():
     assert charts.index_colour(100)[0] == "#f7f7f7"
-    assert charts.index_colour(25)[0] == "#b35806" and charts.index_colour(300)[0] == "#542788"
+    assert charts.index_colour(100 / 3)[0] == "#b35806" and charts.index_colour(300)[0] == "#542788"
     assert charts.index_colour(300)[1] == "#ffffff" and charts.index_colour(100)[1] == "#000000"

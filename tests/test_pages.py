@@ -8,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 from sti import settings, store
 
 APP = str(settings.ROOT / "dashboard.py")
-PAGES = {"overview": "pages/overview.py", "areas": "pages/areas.py", "country": "pages/country.py",
-         "explorer": "pages/explorer.py", "data": "pages/data.py"}
+PAGES = {"overview": "app_pages/overview.py", "areas": "app_pages/areas.py", "country": "app_pages/country.py",
+         "explorer": "app_pages/explorer.py", "data": "app_pages/data.py"}
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +125,9 @@ def test_explorer_per_capita_and_log(open_page):
     assert spec["layout"]["yaxis"]["title"]["text"] == "applications per million people"
     assert spec["layout"]["yaxis"]["type"] == "log"
     at = open_page("explorer", indicator="GB.XPD.RSDV.GD.ZS", per="capita")
-    assert any("no per capita form" in i.value for i in at.info)
+    assert "has no per capita form" in _warnings(at) and at.query_params["per"] == "none"
+    at = open_page("explorer", indicator="IC.BUS.NREG", per="gdp")  # declares a per-capita form only
+    assert "has no per gdp form" in _warnings(at) and at.query_params["per"] == "none"
 
 
 def test_data_page_searches_the_catalogue(open_page):
@@ -174,3 +176,43 @@ def test_empty_selection_and_best_performer_do_not_break_any_page(open_page):
     for page in PAGES:
         open_page(page, countries="")
         open_page(page, benchmark="best")
+
+
+def test_every_page_runs_inside_the_dashboard_frame(open_page):
+    for page in PAGES:
+        at = open_page(page)
+        assert any(c.value.startswith("Data: [World Bank]") for c in at.caption), page  # dashboard.py's footer
+
+
+def test_repeated_parameters_are_honoured_said_and_rewritten(open_page):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["countries"] = ["AZE", "KAZ"]
+    at.query_params["from"] = ["2010", "2015"]
+    at.run()
+    assert not at.exception
+    assert at.query_params["countries"] == "AZE,KAZ" and at.query_params["from"] == "2015"
+    assert "`countries` appeared 2 times" in _warnings(at) and "`from` appeared 2 times" in _warnings(at)
+
+
+def test_a_link_with_only_an_early_end_year_keeps_it(open_page):
+    at = open_page(to="1999")
+    assert (at.query_params["from"], at.query_params["to"]) == ("1974", "1999") and not at.warning
+
+
+def test_coverage_matrix_follows_the_end_year(open_page):
+    at = open_page("data", to="2020")
+    matrix = at.dataframe[1].value
+    assert matrix.loc["Kazakhstan", "GB.XPD.RSDV.GD.ZS"] == 2020
+    assert (matrix.max().dropna() <= 2020).all()
+
+
+def test_a_map_of_aggregates_only_says_there_is_nothing_to_map(open_page):
+    at = open_page("explorer", chart="map", countries="WLD,EUU")
+    assert not _specs(at) and any("aggregates are not mapped" in i.value for i in at.info)
+
+
+def test_best_performer_is_drawn_on_area_pages_even_when_not_selected(open_page):
+    at = open_page("areas", area="rd", countries="AZE,KGZ", benchmark="best")
+    names = {t["name"] for t in _specs(at)[0]["data"]}
+    assert any(n.endswith("(benchmark)") for n in names) and "Azerbaijan (benchmark)" not in names
+    assert any("best OTS performer" in c.value for c in at.caption)

@@ -18,10 +18,35 @@ def test_indicator_table_ranks_among_ots_and_compares_the_same_year(catalog):
                                     {gerd: "WLD", low: "WLD"}, 2000, 2024, 10).set_index("indicator")
     row = table.loc[gerd]
     assert (row["year"], row["value"], row["rank"]) == (2023, 0.2, "3 of 3")
-    assert row["benchmark_value"] == 2.5 and round(row["difference"], 6) == -2.3
-    assert round(row["index"], 6) == 8.0 and row["trend"] == [0.1, 0.2]
+    assert (row["compared_year"], row["compared_value"], row["benchmark_value"]) == (2023, 0.2, 2.5)
+    assert round(row["difference"], 6) == -2.3 and round(row["index"], 6) == 8.0
+    trend = row["trend"]
+    assert len(trend) == 25 and trend[20] == 0.1 and trend[23] == 0.2
+    assert trend[21] is None and trend[22] is None  # the sparkline keeps its gaps
     empty = table.loc[low]  # no data: nothing invented
-    assert pd.isna(empty["value"]) and pd.isna(empty["year"]) and empty["rank"] == "" and empty["trend"] == []
+    assert pd.isna(empty["value"]) and pd.isna(empty["year"]) and empty["rank"] == ""
+    assert all(v is None for v in empty["trend"]) and pd.isna(empty["benchmark_value"])
+
+
+def test_the_index_inputs_are_shown_when_the_latest_year_has_no_benchmark(catalog):
+    gerd = "GB.XPD.RSDV.GD.ZS"
+    data = _data([(gerd, "AZE", 2023, 0.18, "worldbank", "v"), (gerd, "AZE", 2024, 0.21, "worldbank", "v"),
+                  (gerd, "WLD", 2023, 2.6, "worldbank", "v")])
+    indices = scoring.indicator_indices(data, catalog, ["AZE"], "WLD", 2024)
+    row = profile.indicator_table(data, indices, catalog, "AZE", ["AZE"], {gerd: "WLD"}, 2000, 2024,
+                                  10).set_index("indicator").loc[gerd]
+    assert (row["year"], row["value"]) == (2024, 0.21)
+    assert (row["compared_year"], row["compared_value"], row["benchmark_value"]) == (2023, 0.18, 2.6)
+    assert round(row["index"], 4) == round(0.18 / 2.6 * 100, 4)
+
+
+def test_counts_are_not_compared_with_an_aggregates_total(catalog):
+    data = _data([("IP.JRN.ARTC.SC", "AZE", 2022, 1175, "worldbank", "v"),
+                  ("IP.JRN.ARTC.SC", "WLD", 2022, 3.3e6, "worldbank", "v")])
+    empty = scoring.indicator_indices(data, catalog, ["AZE"], "WLD", 2024)
+    row = profile.indicator_table(data, empty, catalog, "AZE", ["AZE"], {"IP.JRN.ARTC.SC": "WLD"}, 2000, 2024,
+                                  10).set_index("indicator").loc["IP.JRN.ARTC.SC"]
+    assert row["value"] == 1175 and pd.isna(row["difference"]) and pd.isna(row["benchmark_value"])
 
 
 def test_strengths_and_gaps_come_from_the_indices(catalog):

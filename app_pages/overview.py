@@ -21,8 +21,9 @@ scores = ui.scores(view)
 members = [c.code for c in cat.ots_states() if c.role == "member"]
 headlines = [i for i in cat.indicators if i.headline]
 st.subheader(f"Headline figures, latest value {first}–{last}")
-latest = store.read("latest_values", [i.code for i in headlines],
-                    sorted(set(members) | {c.code for c in cat.benchmarks()}), first, last)
+best_of = ui.best_performers(scores, view) if view["benchmark"] == scoring.BEST else {}
+reference = [view["benchmark"]] if view["benchmark"] != scoring.BEST else sorted(set(best_of.values()))
+latest = store.read("latest_values", [i.code for i in headlines], sorted(set(members) | set(reference)), first, last)
 grid = [column for _ in range(0, len(headlines), 2) for column in st.columns(2, gap="large")]
 for column, ind in zip(grid, headlines):
     rows = latest[(latest["indicator"] == ind.code) & latest["country"].isin(members)]
@@ -33,20 +34,19 @@ for column, ind in zip(grid, headlines):
         low, high = rows.loc[rows["value"].idxmin()], rows.loc[rows["value"].idxmax()]
         st.metric(f"{ind.name} ({ind.unit})",
                   f"{charts.format_value(low['value'])}–{charts.format_value(high['value'])}", help=ind.definition)
-        if view["benchmark"] == scoring.BEST:
-            best = scoring.best_performers(scores.observations, cat, members, first, last).get(ind.code)
-            ref = latest[(latest["indicator"] == ind.code) & (latest["country"] == best)] if best else rows.iloc[:0]
-            ref_name = f"best OTS member ({look.name(best)})" if best else "best OTS member"
-        else:
-            ref = latest[(latest["indicator"] == ind.code) & (latest["country"] == view["benchmark"])]
-            ref_name = bench_label
+        ref_code = best_of.get(ind.code) if best_of else view["benchmark"]
+        ref = latest[(latest["indicator"] == ind.code) & (latest["country"] == ref_code)]
+        ref_name = (f"best OTS performer ({look.name(ref_code)})" if best_of and ref_code else
+                    "best OTS performer" if view["benchmark"] == scoring.BEST else bench_label)
         ref_text = (f"{ref_name}: {charts.format_value(ref['value'].iloc[0])} ({ref['year'].iloc[0]})" if len(ref)
                     else f"{ref_name}: no value in the window")
         st.caption(f"OTS members: lowest {look.name(low['country'])} ({low['year']}), highest "
                    f"{look.name(high['country'])} ({high['year']}); {len(rows)} of {len(members)} members report. "
                    f"{ref_text}.")
-headline_data = latest[latest["indicator"].isin([i.code for i in headlines])]
-ui.download(export.tidy(headline_data, cat), "headline_figures.csv", "headlines",
+reference_of = latest["indicator"].map(best_of) if best_of else view["benchmark"]
+shown_rows = latest["country"].isin(members) | (latest["country"] == reference_of)
+st.caption(ui.sources_line(cat, {i.code for i in headlines}, latest))
+ui.download(export.tidy(latest[shown_rows], cat), "headline_figures.csv", "headlines",
             label="Download the headline values (CSV)")
 
 # --- heat map --------------------------------------------------------------------------------------------------------
@@ -64,7 +64,9 @@ else:
         unsafe_allow_html=True)
     st.caption("Colour: orange below the benchmark, white at it, purple above (log scale: half and double are equally "
                "far from 100). *Insufficient data*: fewer than half the area's scored indicators have a value in the "
-               "window. *No indicator*: no international series measures the area yet (see the area's page).")
+               "window. *Not scored*: no international series measures the area well enough to score it; its page "
+               "shows the milestones and any unscored series. "
+               + ui.sources_line(cat, set(scores.observations["indicator"]), scores.observations))
     shown = scores.areas[scores.areas["country"].isin(view.countries)].assign(
         benchmark=view["benchmark"], window=f"{first}-{last}")
     ui.download(shown, "area_indices.csv", "heatmap", label="Download the area indices (CSV)")

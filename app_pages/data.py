@@ -39,8 +39,8 @@ ui.full_downloads()
 
 st.subheader("Coverage")
 countries = list(dict.fromkeys(view.countries + [c.code for c in cat.benchmarks()]))
-latest = store.read("latest_years", countries)
-matrix = tables.coverage_matrix(latest[latest["latest_year"] <= last], cat, countries)
+latest = store.read("latest_years", countries, last)
+matrix = tables.coverage_matrix(latest, cat, countries)
 st.caption(f"Latest year with a value up to {last}, per state and series. Darker is more recent: within 2 years of "
            f"{last}, 3–5, 6–10, older; empty: no value.")
 st.dataframe(matrix.style.map(tables.recency_colour, reference_year=last).format(tables.year_text), width="stretch",

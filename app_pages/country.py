@@ -35,14 +35,15 @@ area_names = {a.id: a.name for a in cat.areas}
 fig = charts.area_profile(own, scores.average, area_names, look, code, bench_label)
 exported = own.merge(scores.average.rename(columns={"index": "ots_average"})[["area", "ots_average"]], on="area")
 ui.chart(fig, exported.assign(benchmark=bench, window=f"{window_first}-{last}"),
-         f"Area index = mean of the area's scored indicator indices (table below). Benchmark: {bench_label}. "
-         "Sources: the indicators' own, listed in the table and on Data & sources.",
+         f"Area index = mean of the area's scored indicator indices (table below: the compared year, value and "
+         f"benchmark value behind each). Benchmark: {bench_label}. "
+         + ui.sources_line(cat, set(scores.observations["indicator"]), scores.observations),
          f"{code}_area_indices.csv", "profile")
 
 # --- every indicator ----------------------------------------------------------------------------------------------
 st.subheader("Every indicator")
 indicator_codes = [i.code for i in cat.indicators if i.kind == "indicator"]
-best = (scoring.best_performers(scores.observations, cat, ots, window_first, last) if bench == scoring.BEST else {})
+best = ui.best_performers(scores, view) if bench == scoring.BEST else {}
 bench_of = {i: (best.get(i) if bench == scoring.BEST else bench) for i in indicator_codes}
 wanted = sorted(set(ots) | {c for c in bench_of.values() if c})
 data = store.read("series", indicator_codes, wanted, first, last)
@@ -55,16 +56,22 @@ st.dataframe(
         "unit": st.column_config.TextColumn("Unit"),
         "year": st.column_config.NumberColumn("Year", format="%d"),
         "value": st.column_config.NumberColumn("Latest value", format="%.4g"),
-        "trend": st.column_config.LineChartColumn(f"Trend {first}–{last}", help="Values in the years with data"),
-        "rank": st.column_config.TextColumn("Rank in OTS", help=f"Among OTS states with a value in "
+        "trend": st.column_config.LineChartColumn(f"Trend {first}–{last}", help="Gaps are years without a value"),
+        "rank": st.column_config.TextColumn("Rank in OTS", help=f"Among OTS states' latest values in "
                                                                  f"{window_first}–{last}; 1 = best"),
-        "benchmark_value": st.column_config.NumberColumn(f"{bench_label} (same year)", format="%.4g"),
+        "compared_year": st.column_config.NumberColumn("Compared in", format="%d",
+                                                       help="Latest year in which the state and the benchmark both "
+                                                            "have a value: the inputs of the index"),
+        "compared_value": st.column_config.NumberColumn("Value then", format="%.4g"),
+        "benchmark_value": st.column_config.NumberColumn(f"{bench_label} then", format="%.4g"),
         "difference": st.column_config.NumberColumn("Difference", format="%+.3g",
-                                                    help="Latest value minus the benchmark's, same year and unit"),
+                                                    help="Value minus the benchmark's, same year and unit"),
         "index": st.column_config.NumberColumn("Index", format="%.0f", help="Scored indicators only"),
         "vintage": st.column_config.TextColumn("Vintage"),
     })
-st.caption(f"Empty cells: no value in {first}–{last}, no benchmark value in that year, or (rank, index) not scored. "
+st.caption(f"Empty cells: no value in {first}–{last}; no year with both the state's and the benchmark's value; no "
+           "direction to rank by; not scored; or a count that grows with size (not compared with an aggregate's "
+           "total). "
            "Licences: " + "; ".join(f"{s.publisher} — {s.licence}" for s in cat.sources
                                     if s.id in set(table["source"])) + ".")
 ui.download(table.drop(columns=["trend"]).assign(country=code, benchmark=bench), f"{code}_indicators.csv",
