@@ -56,7 +56,9 @@ st.dataframe(
         "unit": st.column_config.TextColumn("Unit"),
         "year": st.column_config.NumberColumn("Year", format="%d"),
         "value": st.column_config.NumberColumn("Latest value", format="%.4g"),
-        "trend": st.column_config.LineChartColumn(f"Trend {first}–{last}", help="Gaps are years without a value"),
+        "trend": st.column_config.LineChartColumn(f"Trend {first}–{last}",
+                                                  help="Years with a value only; the Explorer's line shows the gaps"),
+        "years_with_data": st.column_config.TextColumn("Years with data"),
         "rank": st.column_config.TextColumn("Rank in OTS", help=f"Among OTS states' latest values in "
                                                                  f"{window_first}–{last}; 1 = best"),
         "compared_year": st.column_config.NumberColumn("Compared in", format="%d",

@@ -36,8 +36,8 @@ for column, ind in zip(grid, headlines):
                   f"{charts.format_value(low['value'])}–{charts.format_value(high['value'])}", help=ind.definition)
         ref_code = best_of.get(ind.code) if best_of else view["benchmark"]
         ref = latest[(latest["indicator"] == ind.code) & (latest["country"] == ref_code)]
-        ref_name = (f"best OTS performer ({look.name(ref_code)})" if best_of and ref_code else
-                    "best OTS performer" if view["benchmark"] == scoring.BEST else bench_label)
+        ref_name = (f"Best OTS performer ({look.name(ref_code)})" if best_of and ref_code else
+                    "Best OTS performer" if view["benchmark"] == scoring.BEST else bench_label)
         ref_text = (f"{ref_name}: {charts.format_value(ref['value'].iloc[0])} ({ref['year'].iloc[0]})" if len(ref)
                     else f"{ref_name}: no value in the window")
         st.caption(f"OTS members: lowest {look.name(low['country'])} ({low['year']}), highest "
@@ -60,7 +60,8 @@ else:
     area_names = {a.id: a.name for a in cat.areas}
     st.markdown(charts.HEATMAP_CSS + charts.heatmap_html(
         scores.areas, area_names, look, view.countries,
-        area_link=lambda a: view.link("areas", area=a), country_link=lambda c: view.link("country", country=c)),
+        area_link=lambda a: view.link("areas", area=a), country_link=lambda c: view.link("country", country=c),
+        short_names={a.id: a.short_name for a in cat.areas}),
         unsafe_allow_html=True)
     st.caption("Colour: orange below the benchmark, white at it, purple above (log scale: half and double are equally "
                "far from 100). *Insufficient data*: fewer than half the area's scored indicators have a value in the "

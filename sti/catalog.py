@@ -49,6 +49,7 @@ class Area:
     milestones: tuple[Milestone, ...]
     no_indicator_note: str | None        # the area has no international indicator, and says so
     indicator_note: str | None = None    # the area's indicators only approach it: says how
+    short_name: str = ""                 # for narrow places: heat map headings, phone widths
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,8 @@ def _load_areas(directory: Path, source_ids: set[str]) -> tuple[Area, ...]:
     out = []
     for n, raw in enumerate(_read(directory, "areas.toml", "area")):
         e = _Entry("areas.toml", str(raw.get("id", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}", raw)
-        e.unknown_keys({"id", "name", "description", "milestone", "no_indicator_note", "indicator_note"})
+        e.unknown_keys({"id", "name", "short_name", "description", "milestone", "no_indicator_note",
+                        "indicator_note"})
         area_id = e.req("id", choices=AREA_IDS)
         milestones = []
         raw_ms = raw.get("milestone", [])
@@ -301,7 +303,7 @@ def _load_areas(directory: Path, source_ids: set[str]) -> tuple[Area, ...]:
                                         status=me.req("status", choices=MILESTONE_STATUSES), source=src))
         out.append(Area(id=area_id, order=n + 1, name=e.req("name"), description=e.req("description"),
                         milestones=tuple(milestones), no_indicator_note=e.str("no_indicator_note", required=False),
-                        indicator_note=e.str("indicator_note", required=False)))
+                        indicator_note=e.str("indicator_note", required=False), short_name=e.req("short_name")))
     _unique("areas.toml", "area", [a.id for a in out])
     if tuple(a.id for a in out) != AREA_IDS:
         raise CatalogError("areas.toml", "-", "id", f"areas must be exactly {', '.join(AREA_IDS)} in this order")

@@ -200,12 +200,13 @@ def index_colour(index: float, cap: float = scoring.CAP) -> tuple[str, str]:
 
 
 def heatmap_html(areas: pd.DataFrame, area_names: dict[str, str], look: Look, countries: list[str],
-                 area_link: Callable[[str], str], country_link: Callable[[str], str]) -> str:
+                 area_link: Callable[[str], str], country_link: Callable[[str], str],
+                 short_names: dict[str, str] | None = None) -> str:
     """A table of states × areas coloured by area index; headings link to the area and country pages, each cell
     to its state's profile. Cells without an index say why instead of showing a number."""
     cell = {(r.country, r.area): r for r in areas.itertuples(index=False)}
-    head = "".join(f'<th scope="col"><a href="{html.escape(area_link(a))}" target="_self">{html.escape(n)}</a></th>'
-                   for a, n in area_names.items())
+    head = "".join(f'<th scope="col" title="{html.escape(area_names[a])}"><a href="{html.escape(area_link(a))}" '
+                   f'target="_self">{html.escape((short_names or area_names)[a])}</a></th>' for a in area_names)
     body = []
     for code in countries:
         cells = [f'<th scope="row"><a href="{html.escape(country_link(code))}" target="_self">'
@@ -236,10 +237,11 @@ HEATMAP_CSS = """
 .sti-heat {overflow-x: auto; margin-bottom: 0.5rem;}
 .sti-heat table {border-collapse: separate; border-spacing: 2px; font-size: 0.85rem; width: 100% !important;
   min-width: 720px; table-layout: fixed !important; margin: 0;}
+.sti-heat thead th:first-child {width: 7.5rem;}
 .sti-heat th, .sti-heat td {min-width: 0 !important; max-width: none !important;}
 .sti-heat th {font-weight: 600; text-align: left; padding: 3px 4px; vertical-align: bottom; border: none;}
-.sti-heat thead th {font-size: 0.72rem; line-height: 1.15; hyphens: auto; overflow-wrap: anywhere;}
-.sti-heat thead th:first-child {width: 7.5rem;}
+.sti-heat thead th {font-size: 0.72rem; line-height: 1.15; overflow-wrap: normal; word-break: normal;
+  white-space: normal;}
 .sti-heat tbody th {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 .sti-heat td {text-align: center; padding: 8px 2px; border-radius: 3px; border: none;}
 .sti-heat td a {text-decoration: none; font-weight: 600; display: block;}

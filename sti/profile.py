@@ -8,7 +8,7 @@ from sti import scoring
 from sti.catalog import Catalog
 from sti.charts import format_value
 
-TABLE_COLUMNS = ["indicator", "name", "year", "value", "unit", "trend", "rank", "compared_year", "compared_value",
+TABLE_COLUMNS = ["indicator", "name", "year", "value", "unit", "trend", "years_with_data", "rank", "compared_year", "compared_value",
                  "benchmark_value", "difference", "index", "area", "source", "vintage"]
 
 
@@ -39,7 +39,7 @@ def indicator_table(data: pd.DataFrame, indices: pd.DataFrame, catalog: Catalog,
     """One row per area indicator. `data` holds (indicator, country, year, value, source, vintage) for the state,
     the other OTS states and the benchmarks over [first, last]; `indices` is scoring.indicator_indices' output.
 
-    `year`/`value`: the state's latest in [first, last], with its trend over every year (gaps as None). `rank`: among
+    `year`/`value`: the state's latest in [first, last], with its trend over the years that have a value. `rank`: among
     the OTS states' latest values in the recency window. `compared_*`: the year, value and benchmark value the index
     (for scored indicators: exactly the index's inputs) or the difference is computed from. Size-dependent counts are
     not compared with an aggregate's total."""
@@ -57,8 +57,9 @@ def indicator_table(data: pd.DataFrame, indices: pd.DataFrame, catalog: Catalog,
         row = {"area": ", ".join(catalog.area(a).name for a in ind.areas), "indicator": ind.code,
                "name": ind.name, "unit": ind.unit, "year": None, "value": None, "rank": "", "compared_year": None,
                "compared_value": None, "benchmark_value": None, "difference": None, "index": None,
-               "trend": own.set_index("year")["value"].reindex(years).astype(object)
-                           .where(lambda v: v.notna(), None).tolist(),
+               # Streamlit's sparkline cannot draw a gap, so it gets the years with data and `years_with_data`
+               # says how many of the range's years those are
+               "trend": own["value"].tolist(), "years_with_data": f"{len(own)} of {len(years)}",
                "source": ind.source, "vintage": ""}
         if len(own):
             row.update({"year": int(own["year"].iloc[-1]), "value": float(own["value"].iloc[-1]),
