@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sti import charts, export, scoring, store, ui
+from sti import charts, export, scoring, store, ui, urlstate
 from sti.catalog import AREA_IDS, catalog
 from sti.params import Param
 
@@ -12,7 +12,7 @@ AREA = Param("area", "choice", AREA_IDS[0], options=AREA_IDS,
              labels={a.id: f"{a.order}. {a.name}" for a in cat.areas})
 
 st.title("Initiative areas")
-view = ui.page_view([AREA], lambda v: [ui.Widget(AREA, "Initiative area")])
+view = urlstate.page_view([AREA], lambda v: [urlstate.Widget(AREA, "Initiative area")])
 area = cat.area(view["area"])
 look = ui.look(cat)
 first, last = view.years

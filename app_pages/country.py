@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sti import charts, profile, scoring, store, ui
+from sti import charts, profile, scoring, store, ui, urlstate
 from sti.catalog import catalog
 from sti.params import Param
 
@@ -13,7 +13,7 @@ COUNTRY = Param("country", "choice", states[0].code, options=tuple(c.code for c 
                 labels={c.code: f"{c.name} ({c.role})" for c in states})
 
 st.title("Country profile")
-view = ui.page_view([COUNTRY], lambda v: [ui.Widget(COUNTRY, "State")])
+view = urlstate.page_view([COUNTRY], lambda v: [urlstate.Widget(COUNTRY, "State")])
 code = view["country"]
 country = cat.country(code)
 look = ui.look(cat)

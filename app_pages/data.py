@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sti import export, scoring, store, tables, ui
+from sti import export, scoring, store, tables, ui, urlstate
 from sti.catalog import catalog
 from sti.params import Param
 
@@ -12,7 +12,7 @@ QUERY = Param("q", "text", "", hi=100)
 
 st.title("Data & sources")
 st.subheader("Catalogue")
-view = ui.page_view([QUERY], lambda v: [ui.Widget(QUERY, "Search the catalogue", kind="text",
+view = urlstate.page_view([QUERY], lambda v: [urlstate.Widget(QUERY, "Search the catalogue", kind="text",
                                                   help="Words in a code, name, definition, source or area")])
 first, last = view.years
 status = store.read("status")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sti import charts, export, scoring, store, ui
+from sti import charts, export, scoring, store, ui, urlstate
 from sti.catalog import catalog
 from sti.params import Param
 
@@ -24,13 +24,13 @@ LOG = Param("log", "flag", False)
 st.title("Explorer")
 
 
-def controls(v: dict) -> list[ui.Widget]:
+def controls(v: dict) -> list[urlstate.Widget]:
     ind = cat.indicator(v["indicator"])
-    return [ui.Widget(INDICATOR, "Indicator"), ui.Widget(X, "Scatter: x axis", disabled=v["chart"] != "scatter"),
-            ui.Widget(CHART, "Chart", kind="radio", row=1),
-            ui.Widget(PER, "Form", kind="radio", disabled=not (ind.per_capita or ind.per_gdp), row=1,
+    return [urlstate.Widget(INDICATOR, "Indicator"), urlstate.Widget(X, "Scatter: x axis", disabled=v["chart"] != "scatter"),
+            urlstate.Widget(CHART, "Chart", kind="radio", row=1),
+            urlstate.Widget(PER, "Form", kind="radio", disabled=not (ind.per_capita or ind.per_gdp), row=1,
                       help="Offered for counts and values that grow with a country's size"),
-            ui.Widget(LOG, "Log scale", kind="toggle", row=1)]
+            urlstate.Widget(LOG, "Log scale", kind="toggle", row=1)]
 
 
 def forms(v: dict) -> dict:
@@ -41,7 +41,7 @@ def forms(v: dict) -> dict:
     return {}
 
 
-view = ui.page_view([INDICATOR, CHART, X, PER, LOG], controls, constrain=forms)
+view = urlstate.page_view([INDICATOR, CHART, X, PER, LOG], controls, constrain=forms)
 ind, chart = cat.indicator(view["indicator"]), view["chart"]
 look = ui.look(cat)
 first, last = view.years

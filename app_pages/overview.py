@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sti import charts, export, scoring, store, ui
+from sti import charts, export, scoring, store, ui, urlstate
 from sti.catalog import catalog
 
 cat = catalog()
@@ -11,7 +11,7 @@ st.title("OTS STI Monitor")
 st.markdown("Science, technology and innovation in the member and observer states of the Organization of Turkic "
             "States, against the eleven initiative areas of the OTS cooperation framework on Industry, Science, "
             "Technology and Innovation (ISTI).")
-view = ui.page_view()
+view = urlstate.page_view()
 look = ui.look(cat)
 bench_label = ui.benchmark_label(cat, view["benchmark"])
 first, last = scoring.window_years(view["to"], view["window"])
