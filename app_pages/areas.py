@@ -45,7 +45,7 @@ def indicator_views(indicators: list) -> None:
         with line:
             ui.chart(charts.line_chart(rows, ind.name, ind.unit, look, first, last, benchmark=benchmark),
                      export.tidy(rows, cat), caption, f"{ind.code}_{first}-{last}.csv", f"line-{ind.code}")
-        latest = rows.sort_values("year").groupby("country", as_index=False).last()
+        latest = scoring.latest_rows(rows)
         with ranked:
             ui.chart(charts.ranked_bar(latest, f"Latest value, {first}–{last}", ind.unit, look,
                                        ind.higher_is_better, benchmark=benchmark),

@@ -47,7 +47,8 @@ best = ui.best_performers(scores, view) if bench == scoring.BEST else {}
 bench_of = {i: (best.get(i) if bench == scoring.BEST else bench) for i in indicator_codes}
 wanted = sorted(set(ots) | {c for c in bench_of.values() if c})
 data = store.read("series", indicator_codes, wanted, first, last)
-table = profile.indicator_table(data, scores.indicators, cat, code, ots, bench_of, first, last, view["window"])
+table = ui.indicator_table(data, scores.indicators, code, tuple(ots), tuple(bench_of.items()), first, last,
+                           view["window"])
 st.dataframe(
     table.drop(columns=["indicator", "source"]), hide_index=True, width="stretch", height=38 + 35 * len(table),
     column_config={

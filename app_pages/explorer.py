@@ -72,13 +72,12 @@ def draw() -> None:
         ui.chart(charts.line_chart(data, ind.name, unit, look, first, last, benchmark=bench, log=log),
                  export.tidy(data, cat, unit), caption, f"{ind.code}_{first}-{last}.csv", "explorer")
     elif chart == "bar":
-        latest = data.sort_values("year").groupby("country", as_index=False).last()
+        latest = scoring.latest_rows(data)
         ui.chart(charts.ranked_bar(latest, f"{ind.name}: latest value, {first}–{last}", unit, look,
                                    ind.higher_is_better, benchmark=bench, log=log),
                  export.tidy(latest, cat, unit), caption, f"{ind.code}_latest_{last}.csv", "explorer")
     elif chart == "map":
-        latest = data.sort_values("year").groupby("country", as_index=False).last()
-        latest = latest[latest["country"].isin(MAPPABLE)]
+        latest = scoring.latest_rows(data[data["country"].isin(MAPPABLE)])
         if latest.empty:
             ui.no_data(nothing.replace("selected state", "selected country (aggregates are not mapped)"))
             return

@@ -125,7 +125,7 @@ def scatter_points(y: pd.DataFrame, x: pd.DataFrame, size: pd.DataFrame) -> pd.D
     year where known. Inputs have country, year, value; the result has country, year, x, y, size."""
     both = y[["country", "year", "value"]].merge(x[["country", "year", "value"]], on=["country", "year"],
                                                  suffixes=("_y", "_x"))
-    latest = both.sort_values("year").groupby("country", as_index=False).last()
+    latest = scoring.latest_rows(both)
     out = latest.merge(size[["country", "year", "value"]].rename(columns={"value": "size"}), on=["country", "year"],
                        how="left")
     return out.rename(columns={"value_x": "x", "value_y": "y"})[["country", "year", "x", "y", "size"]]

@@ -52,7 +52,7 @@ def indicator_table(data: pd.DataFrame, indices: pd.DataFrame, catalog: Catalog,
         series = data[data["indicator"] == ind.code]
         own = series[series["country"] == country].sort_values("year")
         recent = series[series["country"].isin(ots_codes) & (series["year"] >= window_first)]
-        latest_ots = recent.sort_values("year").groupby("country", as_index=False).last()
+        latest_ots = scoring.latest_rows(recent)
         bench_code = benchmark_country.get(ind.code)
         row = {"area": ", ".join(catalog.area(a).name for a in ind.areas), "indicator": ind.code,
                "name": ind.name, "unit": ind.unit, "year": None, "value": None, "rank": "", "compared_year": None,

@@ -29,6 +29,11 @@ INDICATOR_COLUMNS = ["country", "indicator", "year", "value", "benchmark_country
 AREA_COLUMNS = ["country", "area", "index", "with_data", "scored", "status"]
 
 
+def latest_rows(frame: pd.DataFrame, by: tuple[str, ...] = ("country",)) -> pd.DataFrame:
+    """Each group's row of the latest year (the frame holds only published values, so no gap is picked)."""
+    return frame.sort_values("year").groupby(list(by), as_index=False).last()
+
+
 def window_years(reference_year: int, window: int) -> tuple[int, int]:
     """The first and last year of the recency window that ends at `reference_year`."""
     return reference_year - window + 1, reference_year
@@ -38,7 +43,7 @@ def best_performers(observations: pd.DataFrame, catalog: Catalog, ots_codes: lis
                     first: int, last: int) -> dict[str, str]:
     """Per scored indicator, the OTS state whose latest value in [first, last] is best (ties: first code)."""
     obs = observations[observations["country"].isin(ots_codes) & observations["year"].between(first, last)]
-    latest = obs.sort_values("year").groupby(["indicator", "country"], as_index=False).last()
+    latest = latest_rows(obs, ("indicator", "country"))
     best = {}
     for ind in catalog.indicators:
         if not ind.scored:

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from sti import export, queries, scoring, store
+from sti import export, profile, queries, scoring, store
 from sti.catalog import Catalog, Indicator, catalog
 from sti.charts import Look
 from sti.db import connect_readonly, file_identity
@@ -63,6 +63,15 @@ def scores(view: View) -> Scores:
     observations = store.read("series", [i.code for i in cat.indicators if i.scored], needed, first, last)
     indicators, areas = _compute_scores(observations, countries, benchmark, view["to"], view["window"])
     return Scores(observations, indicators, areas, scoring.group_average(areas, ots))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def indicator_table(data: pd.DataFrame, indices: pd.DataFrame, country: str, ots: tuple[str, ...],
+                    benchmark_of: tuple[tuple[str, str | None], ...], first: int, last: int,
+                    window: int) -> pd.DataFrame:
+    """profile.indicator_table, cached: it is the country page's slowest step and its inputs change rarely."""
+    return profile.indicator_table(data, indices, catalog(), country, list(ots), dict(benchmark_of), first, last,
+                                   window)
 
 
 def best_performers(scores: Scores, view: View) -> dict[str, str]:
