@@ -77,6 +77,24 @@ class Source:
     licence: str
     licence_url: str
     citation: str
+    redistribute: bool = True              # False: shown with citation, left out of bulk downloads
+    redistribution_note: str | None = None  # why not, and where to get the data
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """A note every view of the affected values shows: on a source, on indicators, or on indicator × states × years."""
+    id: str
+    note: str
+    reason: str
+    source: str | None = None
+    indicators: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()   # empty: every country
+    first_year: int | None = None
+    last_year: int | None = None
+
+    def text(self) -> str:
+        return f"{self.note} ({self.reason})"
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,14 @@ class Indicator:
     headline: bool = False                 # one of the overview's headline figures
     per_capita: Scaling | None = None      # explorer toggles, declared where the series grows with size
     per_gdp: Scaling | None = None
+    categories: tuple[tuple[int, str], ...] = ()  # coded statuses (memberships): shown as labels, never scored
+
+    @property
+    def is_categorical(self) -> bool:
+        return bool(self.categories)
+
+    def category(self, value: float) -> str:
+        return dict(self.categories).get(int(value), f"code {value:g}")
 
     def scaling(self, per: str) -> Scaling | None:
         return {"capita": self.per_capita, "gdp": self.per_gdp}.get(per)
@@ -128,6 +154,7 @@ class Catalog:
     countries: tuple[Country, ...]
     sources: tuple[Source, ...]
     indicators: tuple[Indicator, ...]
+    caveats: tuple[Caveat, ...] = ()
     _by_alias: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def area(self, area_id: str) -> Area:
@@ -275,9 +302,13 @@ def _load_sources(directory: Path) -> tuple[Source, ...]:
     out = []
     for n, raw in enumerate(_read(directory, "sources.toml", "source")):
         e = _Entry("sources.toml", str(raw.get("id", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}", raw)
-        e.unknown_keys({"id", "publisher", "name", "url", "licence", "licence_url", "citation"})
+        e.unknown_keys({"id", "publisher", "name", "url", "licence", "licence_url", "citation", "redistribute",
+                        "redistribution_note"})
+        redistribute = e.bool("redistribute", default=True)
+        note = e.str("redistribution_note", required=not redistribute)
         out.append(Source(id=e.req("id"), publisher=e.req("publisher"), name=e.req("name"), url=e.req("url"),
-                          licence=e.req("licence"), licence_url=e.req("licence_url"), citation=e.req("citation")))
+                          licence=e.req("licence"), licence_url=e.req("licence_url"), citation=e.req("citation"),
+                          redistribute=redistribute, redistribution_note=note))
     _unique("sources.toml", "source", [s.id for s in out])
     return tuple(out)
 
@@ -339,7 +370,7 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
                    raw)
         e.unknown_keys({"code", "name", "unit", "source", "source_code", "areas", "higher_is_better", "definition",
                         "kind", "scored", "upstream", "derived", "missing_means_zero", "note", "headline",
-                        "per_capita", "per_gdp"})
+                        "per_capita", "per_gdp", "categories"})
         code = e.req("code")
         source = e.req("source")
         if source not in source_ids:
@@ -377,6 +408,9 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
                 if not isinstance(mult, (int, float)) or isinstance(mult, bool) or mult <= 0:
                     raise se.fail("multiplier", f"must be a positive number, got {mult!r}")
                 scalings[part] = Scaling(denominator=denominator, multiplier=float(mult), unit=se.req("unit"))
+        categories = _categories(e, raw.get("categories"))
+        if categories and (scored or higher_is_better is not None or "per_capita" in raw or "per_gdp" in raw):
+            raise e.fail("categories", "a coded status is shown as labels: it cannot be scored, ranked or scaled")
         headline = e.bool("headline", default=False)
         if headline and not scored:
             raise e.fail("headline", "headline figures are taken from scored indicators")
@@ -386,7 +420,7 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
             higher_is_better=higher_is_better, definition=e.req("definition"), kind=kind, scored=scored,
             upstream=e.str("upstream", required=False), derived=derived,
             missing_means_zero=e.bool("missing_means_zero", default=False), note=e.str("note", required=False),
-            headline=headline, **scalings))
+            headline=headline, categories=categories, **scalings))
     _unique("indicators.toml", "indicator", [i.code for i in out])
     published: dict[tuple[str, str], str] = {}
     for ind in out:
@@ -412,6 +446,50 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
     return tuple(out)
 
 
+def _categories(e: _Entry, raw: Any) -> tuple[tuple[int, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        raise e.fail("categories", "must be a table of code = \"label\"")
+    out = []
+    for key, label in raw.items():
+        if not str(key).lstrip("-").isdigit() or not isinstance(label, str) or not label.strip():
+            raise e.fail("categories", f"entry {key!r} must map a whole-number code to a label")
+        out.append((int(key), label.strip()))
+    return tuple(sorted(out))
+
+
+def _load_caveats(directory: Path, source_ids: set[str], indicators: tuple[Indicator, ...],
+                  country_codes: set[str]) -> tuple[Caveat, ...]:
+    if not (directory / "caveats.toml").exists():
+        return ()
+    codes = {i.code for i in indicators}
+    out = []
+    for n, raw in enumerate(_read(directory, "caveats.toml", "caveat")):
+        e = _Entry("caveats.toml", str(raw.get("id", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}", raw)
+        e.unknown_keys({"id", "note", "reason", "source", "indicators", "countries", "from", "to"})
+        source = e.str("source", required=False)
+        if source is not None and source not in source_ids:
+            raise e.fail("source", f"unknown source {source!r}")
+        inds = e.str_list("indicators")
+        for code in inds:
+            if code not in codes:
+                raise e.fail("indicators", f"unknown indicator {code!r}")
+        if (source is None) == (not inds):
+            raise e.fail("source", "a caveat names either a source or indicators (not both, not neither)")
+        countries = e.str_list("countries")
+        for code in countries:
+            if code not in country_codes:
+                raise e.fail("countries", f"unknown country {code!r}")
+        first, last = e.optional_year("from"), e.optional_year("to")
+        if first and last and first > last:
+            raise e.fail("to", f"{last} is before from = {first}")
+        out.append(Caveat(id=e.req("id"), note=e.req("note"), reason=e.req("reason"), source=source,
+                          indicators=inds, countries=countries, first_year=first, last_year=last))
+    _unique("caveats.toml", "caveat", [c.id for c in out])
+    return tuple(out)
+
+
 def _ind_by(indicators: tuple[Indicator, ...] | list[Indicator], code: str) -> Indicator:
     return next(i for i in indicators if i.code == code)
 
@@ -423,6 +501,7 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     areas = _load_areas(directory, source_ids)
     countries = _load_countries(directory)
     indicators = _load_indicators(directory, source_ids)
+    caveats = _load_caveats(directory, source_ids, indicators, {c.code for c in countries})
     for area in areas:
         has = any(area.id in i.areas for i in indicators)
         if not has and not area.no_indicator_note:
@@ -437,7 +516,8 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
             other = by_alias.setdefault(key.casefold(), c.code)
             if other != c.code:
                 raise CatalogError("countries.toml", c.code, "aliases", f"{key!r} already names {other}")
-    return Catalog(areas=areas, countries=countries, sources=sources, indicators=indicators, _by_alias=by_alias)
+    return Catalog(areas=areas, countries=countries, sources=sources, indicators=indicators, caveats=caveats,
+                   _by_alias=by_alias)
 
 
 @lru_cache(maxsize=1)
