@@ -12,12 +12,15 @@ from typing import Any
 import pandas as pd
 
 from etl.series import Series, SourceError
-from etl.sources import owid, worldbank
+from etl.sources import cow_igo, ifc_msme, iso_survey, ncses, national, owid, un_egov, worldbank
 from sti import queries
 from sti.catalog import Catalog
 
 _WB_SUFFIX = re.compile(r"(_DS2_[a-z]{2}_csv_v2_\d+)")
 SUPPORTED = (".csv", ".zip", ".json")
+# Sources read from all their files at once (one series may span several files, e.g. the UN survey's editions).
+# Each module: SOURCE, recognise(name, text) by content, parse([(origin, text)], catalog) -> Parsed.
+FILE_SOURCES = (ifc_msme, iso_survey, cow_igo, un_egov, ncses)
 
 
 @dataclass
@@ -27,8 +30,25 @@ class Batch:
     metadata: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
     # World Bank API pages, kept until all files are read: one response may be saved as several page files
     api_pages: list[tuple[str, object]] = field(default_factory=list)
+    # (origin, text) per source module, parsed together in finish()
+    files: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # metadata rows that already carry their vintage: (kind, key, field, value, source, vintage)
+    dated_metadata: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
+    national: list[national.NationalFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def finish(self, catalog: Catalog) -> None:
+        """Parse what was collected: each file source's files together, then the World Bank API responses."""
+        for module in FILE_SOURCES:
+            files = self.files.pop(module.SOURCE, [])
+            if files:
+                parsed = module.parse(files, catalog)
+                self.series.extend(parsed.series)
+                self.dated_metadata.extend(parsed.metadata)
+                self.notes.extend(parsed.notes)
+        self._finish_api_pages(catalog)
+
+    def _finish_api_pages(self, catalog: Catalog) -> None:
         """Parse the collected API responses. A complete one-page response stands alone; the pages of a longer
         response are put back together by their shared header and the series their rows hold."""
         groups: dict[tuple, dict[int, tuple[str, object]]] = {}
@@ -68,6 +88,7 @@ class Batch:
         for kind, key, fld, value, source, name in self.metadata:
             match = _WB_SUFFIX.search(name)
             rows.append((kind, key, fld, value, source, vintages.get(match.group(1) if match else "", "undated")))
+        rows.extend(self.dated_metadata)
         return pd.DataFrame(rows, columns=queries.METADATA_COLUMNS)
 
 
@@ -106,8 +127,14 @@ def read_path(path: Path, catalog: Catalog, batch: Batch, *, vintage: str | None
         if path.name.endswith(".metadata.json"):
             return  # read together with the OWID CSV it describes
         try:
-            body = json.loads(path.read_bytes().decode("utf-8-sig"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SourceError(str(path), f"is not UTF-8 text: {exc}") from None
+        if _collect(text, str(path), path.name, batch):
+            return
+        try:
+            body = json.loads(text)
+        except json.JSONDecodeError as exc:
             raise SourceError(str(path), f"is not valid JSON: {exc}") from None
         worldbank.check_page(body, str(path))  # an error envelope or another shape is reported now, by file
         batch.api_pages.append((str(path), body))
@@ -136,6 +163,18 @@ def _read_csv_bytes(raw: bytes, origin: str, name: str, catalog: Catalog, batch:
         slug = owid.slug_from_metadata(meta) or Path(name).stem
         batch.series.append(owid.parse_grapher_csv(text, origin, catalog, slug=slug, metadata=meta,
                                                    vintage=vintage))
-    else:
-        raise SourceError(origin, "not a recognised download: expected a World Bank bulk or Metadata CSV, or an "
-                                  "Our World in Data grapher CSV", 1)
+    elif national.recognise(text):
+        batch.national.append(national.read(text, origin, catalog))
+    elif not _collect(text, origin, name, batch):
+        raise SourceError(origin, "not a recognised download: expected a World Bank bulk or Metadata CSV, an Our "
+                                  "World in Data grapher CSV, an ISO Survey, UN E-Government Survey, NCSES or "
+                                  "Correlates of War IGO table, or the national-figures template (see README)", 1)
+
+
+def _collect(text: str, origin: str, name: str, batch: Batch) -> bool:
+    """Keep a file of a source that is parsed with all its files in finish(); False if no such source claims it."""
+    for module in FILE_SOURCES:
+        if module.recognise(name, text):
+            batch.files.setdefault(module.SOURCE, []).append((origin, text))
+            return True
+    return False

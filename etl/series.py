@@ -67,3 +67,12 @@ def reject_duplicates(series: Series, hint: str = "") -> Series:
         raise SourceError(series.origin, f"{series.indicator} has more than one value for {first['country']} "
                                          f"{first['year']}{hint}")
     return series
+
+
+@dataclass
+class Parsed:
+    """What one source module read from all of its files in one import: series, publisher metadata rows
+    (kind, key, field, value, source, vintage) and notes on files that were recognised but hold nothing we use."""
+    series: list[Series] = field(default_factory=list)
+    metadata: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
