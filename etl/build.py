@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from etl import load, snapshot
@@ -10,8 +11,7 @@ from etl.load import Outcome
 from etl.series import utc_now
 from sti import queries, settings
 from sti.catalog import Catalog
-from sti.db import Contents, write_database
-
+from sti.db import Contents, read_contents, write_database
 
 BUILT_FROM = "built from the bundled snapshot"
 
@@ -26,8 +26,18 @@ def build_database(path: Path, catalog: Catalog, snapshot_dir: Path | None = Non
                         f"{BUILT_FROM} {digest} ({info['rows']} published rows, vintages "
                         f"{', '.join(info['vintages'])}; derived indicators recomputed)")
                 for source, info in manifest["sources"].items()]
+    # National figures are the user's own, not in the snapshot: a rebuild keeps those of the database it replaces.
+    try:
+        kept = read_contents(path) if path.exists() else None
+    except duckdb.Error:
+        kept = None  # not readable as a database: nothing to keep
+
     runs = load.run_rows(pd.DataFrame(columns=queries.RUN_COLUMNS), outcomes, started)
-    write_database(path, catalog, Contents(observations=observations, metadata=metadata, runs=runs))
+    contents = Contents(observations=observations, metadata=metadata, runs=runs)
+    if kept is not None and len(kept.national):
+        contents = Contents(observations=observations, metadata=metadata, runs=runs, national=kept.national,
+                            national_indicators=kept.national_indicators)
+    write_database(path, catalog, contents)
 
 
 def built_from_other_snapshot(runs: pd.DataFrame, snapshot_dir: Path | None = None) -> bool:

@@ -18,7 +18,8 @@ from etl.load import Outcome
 from etl.refresh import SOURCES, refresh
 from etl.series import SourceError, utc_now
 from sti import queries, settings
-from sti.catalog import CatalogError, catalog as project_catalog
+from sti.catalog import CatalogError
+from sti.catalog import catalog as project_catalog
 from sti.db import DataCheckError, connect_readonly, read_contents
 
 EPILOG = """environment:
@@ -47,13 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
                        description="Load publisher downloads: World Bank bulk CSVs (API_<code>_DS2_….csv), their "
                                    "zip, Metadata_Country/Metadata_Indicator CSVs, World Bank API JSON responses, "
-                                   "and Our World in Data grapher CSVs (with their .metadata.json if beside them). "
-                                   "Folders are read for .csv/.zip/.json files. Each series is replaced whole; "
-                                   "where two files hold the same series the newer vintage wins. If any file "
-                                   "cannot be read, nothing is written.")
+                                   "Our World in Data grapher CSVs (with their .metadata.json if beside them), the "
+                                   "IFC MSME Country Indicators JSON, ISO Survey, UN E-Government Survey, NCSES "
+                                   "and Correlates of War IGO tables; and national figures in the monitor's CSV "
+                                   "template (see README). Files are recognised by content; folders are read for "
+                                   ".csv/.zip/.json files. Each series is replaced whole; where two files hold the "
+                                   "same series the newer vintage wins. If any file or row cannot be read, "
+                                   "nothing is written.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     p.add_argument("--fresh", action="store_true",
-                   help="start from an empty database instead of merging into the current one")
+                   help="start the publishers' series from empty instead of merging into the current database "
+                        "(national figures are kept)")
     p.add_argument("--vintage", metavar="DATE", type=_date,
                    help="vintage for OWID CSVs that come without .metadata.json (default: 'undated (data to Y)')")
 
@@ -142,10 +147,13 @@ def cmd_import(args: argparse.Namespace, cat) -> int:
             importer.read_path(f, cat, batch, vintage=args.vintage)
             bar.update()
     batch.finish(cat)
-    if not batch.series and not batch.metadata:
+    for note in batch.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not batch.series and not batch.metadata and not batch.dated_metadata and not batch.national:
         raise SourceError(", ".join(map(str, args.paths)), "no series found")
     path = settings.db_path()
-    outcomes = load.apply(path, cat, batch.series, [], started, metadata=batch.metadata_frame(), fresh=args.fresh)
+    outcomes = load.apply(path, cat, batch.series, [], started, metadata=batch.metadata_frame(), fresh=args.fresh,
+                          national_files=batch.national)
     _print_outcomes(outcomes)
     _print_database(path, time.perf_counter() - t0)
     return 0

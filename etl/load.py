@@ -8,20 +8,22 @@ never stored in the snapshot.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from etl.series import Series, utc_now
+from etl.sources import national
 from sti import queries
 from sti.catalog import Catalog
 from sti.db import Contents, empty_contents, read_contents, write_database
 
 _LEADING_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 _DATA_TO = re.compile(r"data to (\d{4})")
-ZERO_FILL_ROLES = ("member", "observer", "neighbour")  # states; aggregates are only what the publisher gives
+ZERO_FILL_ROLES = ("member", "observer", "neighbour")
+NATIONAL_RUN_SOURCE = "national"  # etl_run.source of imports of users' national figures  # states; aggregates are only what the publisher gives
 
 
 @dataclass
@@ -213,7 +215,8 @@ def _metadata_outcomes(metadata: pd.DataFrame | None) -> list[Outcome]:
     if metadata is None or metadata.empty:
         return []
     return [Outcome("metadata", str(source), "ok", len(group), None,
-                    f"publisher metadata: {len(group)} fields for {group['key'].nunique()} {kind}s")
+                    f"publisher metadata: {len(group)} fields for {group['key'].nunique()} "
+                    f"{'countries' if kind == 'country' else kind + 's'}")
             for (source, kind), group in metadata.groupby(["source", "kind"])]
 
 
@@ -231,18 +234,30 @@ def run_rows(existing: pd.DataFrame, outcomes: list[Outcome], started: datetime)
 
 
 def apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Outcome], started: datetime, *,
-          metadata: pd.DataFrame | None = None, fresh: bool = False) -> list[Outcome]:
-    """Merge series into the database at `path` (or into an empty one if `fresh`) and write it atomically."""
-    current = empty_contents() if fresh else read_contents(path)
-    if not series and (metadata is None or metadata.empty) and current.observations.empty and not path.exists():
+          metadata: pd.DataFrame | None = None, fresh: bool = False,
+          national_files: list | None = None) -> list[Outcome]:
+    """Merge series (and users' national figures) into the database at `path` and write it atomically. `fresh`
+    starts the publishers' series from empty; national figures are the user's own and are always kept."""
+    stored = read_contents(path)
+    current = replace(empty_contents(), national=stored.national,
+                      national_indicators=stored.national_indicators) if fresh else stored
+    if not series and (metadata is None or metadata.empty) and not national_files and current.observations.empty \
+            and not path.exists():
         # Nothing succeeded and there is nothing to keep: an empty new database would only hide the snapshot.
         return failures
     chosen, superseded = pick_newest(series)
     observations, outcomes = merge(current.observations, chosen, catalog)
-    outcomes = superseded + outcomes + failures + _metadata_outcomes(metadata)
+    national_obs, national_ind = current.national, current.national_indicators
+    national_outcomes = []
+    if national_files:
+        national_obs, national_ind, messages = national.merge(national_obs, national_ind, national_files)
+        national_outcomes = [Outcome("national figures", NATIONAL_RUN_SOURCE, "ok", len(f.observations), None, m,
+                                     f.origin) for f, m in zip(national_files, messages)]
+    outcomes = superseded + outcomes + failures + _metadata_outcomes(metadata) + national_outcomes
     contents = Contents(observations=observations,
                         metadata=merge_metadata(current.metadata, metadata if metadata is not None
                                                 else pd.DataFrame(columns=queries.METADATA_COLUMNS)),
-                        runs=run_rows(current.runs, outcomes, started))
+                        runs=run_rows(current.runs, outcomes, started), national=national_obs,
+                        national_indicators=national_ind)
     write_database(path, catalog, contents)
     return outcomes

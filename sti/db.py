@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -28,6 +28,9 @@ class Contents:
     observations: pd.DataFrame
     metadata: pd.DataFrame
     runs: pd.DataFrame
+    national: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=queries.NATIONAL_COLUMNS))
+    national_indicators: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=queries.NATIONAL_INDICATOR_COLUMNS))
 
 
 def empty_contents() -> Contents:
@@ -72,7 +75,8 @@ def read_contents(path: Path) -> Contents:
     con = connect_readonly(path)
     try:
         return Contents(observations=queries.observations(con), metadata=queries.publisher_metadata(con),
-                        runs=queries.runs(con))
+                        runs=queries.runs(con), national=queries.national(con),
+                        national_indicators=queries.national_indicators(con))
     finally:
         con.close()
 
@@ -98,6 +102,10 @@ def write_database(path: Path, catalog: Catalog, contents: Contents) -> None:
                 queries.insert_frame(con, "observation", contents.observations)
                 queries.insert_frame(con, "publisher_metadata", contents.metadata)
                 queries.insert_frame(con, "etl_run", contents.runs)
+                if len(contents.national_indicators):
+                    queries.insert_frame(con, "national_indicator", contents.national_indicators)
+                if len(contents.national):
+                    queries.insert_frame(con, "national_observation", contents.national)
             except duckdb.Error as exc:  # a type or constraint the frames should never break: report, don't crash
                 raise DataCheckError([f"rows could not be stored: {exc}"]) from None
             problems = queries.check_problems(con)

@@ -86,11 +86,36 @@ CREATE TABLE etl_run (
     rows BIGINT NOT NULL,
     message VARCHAR NOT NULL
 );
+CREATE TABLE national_indicator (    -- indicators a user's national-figures file declared (not in the catalogue)
+    code VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,
+    area VARCHAR NOT NULL,
+    file VARCHAR NOT NULL
+);
+CREATE TABLE national_observation (  -- figures users brought (`python -m etl import` of the template): never scored
+    indicator VARCHAR NOT NULL,      -- a catalogue code (same unit) or a national_indicator code
+    country VARCHAR NOT NULL,
+    year INTEGER NOT NULL,
+    value DOUBLE NOT NULL,
+    unit VARCHAR NOT NULL,
+    source_name VARCHAR NOT NULL,
+    source_url VARCHAR NOT NULL,
+    licence VARCHAR NOT NULL,
+    retrieved DATE NOT NULL,
+    note VARCHAR,
+    file VARCHAR NOT NULL,           -- the imported file and line, for tracing
+    line INTEGER NOT NULL,
+    imported_at TIMESTAMP NOT NULL   -- UTC
+);
 """
 
 OBSERVATION_COLUMNS = ["indicator", "country", "year", "value", "source", "vintage", "retrieved_at"]
 METADATA_COLUMNS = ["kind", "key", "field", "value", "source", "vintage"]
 RUN_COLUMNS = ["id", "started", "finished", "source", "status", "rows", "message"]
+NATIONAL_COLUMNS = ["indicator", "country", "year", "value", "unit", "source_name", "source_url", "licence",
+                    "retrieved", "note", "file", "line", "imported_at"]
+NATIONAL_INDICATOR_COLUMNS = ["code", "name", "unit", "area", "file"]
 
 # --- writing (ETL only) ---------------------------------------------------------------------------------------------
 
@@ -124,6 +149,10 @@ _INSERT_FROM_FRAME = {
     "publisher_metadata": "INSERT INTO publisher_metadata SELECT kind, key, field, value, source, vintage "
                           "FROM incoming_frame",
     "etl_run": "INSERT INTO etl_run SELECT id, started, finished, source, status, rows, message FROM incoming_frame",
+    "national_indicator": "INSERT INTO national_indicator SELECT code, name, unit, area, file FROM incoming_frame",
+    "national_observation": (
+        "INSERT INTO national_observation SELECT indicator, country, year, value, unit, source_name, source_url, "
+        "licence, retrieved, note, file, line, imported_at FROM incoming_frame"),
 }
 
 
@@ -158,6 +187,16 @@ CHECKS = {
     "more than one vintage in a series": """
         SELECT indicator || ' ' || string_agg(DISTINCT vintage, ', ') FROM observation
         GROUP BY indicator HAVING count(DISTINCT vintage) > 1""",
+    "national figure of an undeclared indicator": """
+        SELECT DISTINCT n.indicator FROM national_observation n
+        WHERE n.indicator NOT IN (SELECT code FROM indicator UNION ALL SELECT code FROM national_indicator)""",
+    "national indicator code taken by the catalogue": """
+        SELECT n.code FROM national_indicator n JOIN indicator i ON i.code = n.code""",
+    "national figure of an unknown country": """
+        SELECT DISTINCT n.country FROM national_observation n ANTI JOIN country c ON n.country = c.code""",
+    "duplicate national figure": """
+        SELECT indicator || ' ' || country || ' ' || year::VARCHAR || ' ' || source_name FROM national_observation
+        GROUP BY indicator, country, year, source_name HAVING count(*) > 1""",
 }
 
 
@@ -182,6 +221,44 @@ def observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def publisher_metadata(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         "SELECT kind, key, field, value, source, vintage FROM publisher_metadata ORDER BY kind, key, field").df()
+
+
+def metadata_values(con: duckdb.DuckDBPyConnection, source: str, field: str) -> dict[str, str]:
+    """One publisher-metadata field of a source, by key (e.g. IFC's national source per economy)."""
+    rows = con.execute("SELECT key, value FROM publisher_metadata WHERE source = ? AND field = ? ORDER BY key",
+                       [source, field]).fetchall()
+    return dict(rows)
+
+
+def national(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every national figure (empty for a database written before national figures existed)."""
+    if "national_observation" not in table_names(con):
+        return pd.DataFrame(columns=NATIONAL_COLUMNS)
+    return con.execute(
+        "SELECT indicator, country, year, value, unit, source_name, source_url, licence, retrieved, note, file, "
+        "line, imported_at FROM national_observation ORDER BY indicator, country, year, source_name").df()
+
+
+def national_indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    if "national_indicator" not in table_names(con):
+        return pd.DataFrame(columns=NATIONAL_INDICATOR_COLUMNS)
+    return con.execute("SELECT code, name, unit, area, file FROM national_indicator ORDER BY code").df()
+
+
+def national_figures(con: duckdb.DuckDBPyConnection, countries: list[str], area: str | None) -> pd.DataFrame:
+    """National figures of the given states, with the indicator's name and area (catalogue or declared); only those
+    of one area when `area` is given."""
+    if "national_observation" not in table_names(con):
+        return pd.DataFrame(columns=["indicator", "indicator_name", "area", *NATIONAL_COLUMNS[1:]])
+    return con.execute("""
+        WITH names AS (
+            SELECT i.code, i.name, a.area FROM indicator i JOIN indicator_area a ON a.indicator = i.code
+            UNION ALL SELECT code, name, area FROM national_indicator)
+        SELECT n.indicator, m.name AS indicator_name, m.area, n.country, n.year, n.value, n.unit, n.source_name,
+               n.source_url, n.licence, n.retrieved, n.note, n.file, n.line, n.imported_at
+        FROM national_observation n JOIN names m ON m.code = n.indicator
+        WHERE list_contains(?, n.country) AND (? IS NULL OR m.area = ?)
+        ORDER BY m.area, n.indicator, n.country, n.year""", [countries, area, area]).df()
 
 
 def runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -255,14 +332,16 @@ def latest_values(con: duckdb.DuckDBPyConnection, indicators: list[str] | tuple[
         ORDER BY indicator, country""", [list(indicators), list(countries), first, last]).df()
 
 
-def export_observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every observation with its indicator's name and unit, the country's name and the source's licence."""
+def export_observations(con: duckdb.DuckDBPyConnection, sources: list[str]) -> pd.DataFrame:
+    """Every observation of the given sources with its indicator's name and unit, the country's name and the
+    source's licence and citation (the full download passes on only sources whose terms allow it)."""
     return con.execute("""
         SELECT o.indicator, i.name AS indicator_name, i.unit, o.country, c.name AS country_name, o.year, o.value,
-               o.source, s.licence, o.vintage, o.retrieved_at
+               o.source, s.licence, s.citation, o.vintage, o.retrieved_at
         FROM observation o JOIN indicator i ON i.code = o.indicator JOIN country c ON c.code = o.country
         JOIN source s ON s.id = o.source
-        ORDER BY o.indicator, o.country, o.year""").df()
+        WHERE list_contains(?, o.source)
+        ORDER BY o.indicator, o.country, o.year""", [sources]).df()
 
 
 def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
