@@ -1,15 +1,18 @@
-"""Initiative areas: what OTS does in one area, then each of its indicators over time and ranked."""
+"""Initiative areas: what OTS does in one area, then each of its indicators over time and ranked; memberships as a
+timeline; the SME area's enterprise table; and any national figures users brought for the area."""
 from __future__ import annotations
 
 import streamlit as st
 
-from sti import charts, export, scoring, store, ui, urlstate
+from sti import charts, export, scoring, store, tables, ui, urlstate
 from sti.catalog import AREA_IDS, catalog
 from sti.params import Param
 
 cat = catalog()
 AREA = Param("area", "choice", AREA_IDS[0], options=AREA_IDS,
              labels={a.id: f"{a.order}. {a.name}" for a in cat.areas})
+ENTERPRISE_CODES = ["IFC.MSME.NUM", "IFC.SME.NUM", "IFC.MICRO.NUM", "IFC.MSME.DNS", "IFC.SME.DNS", "IFC.DEF.SME",
+                    "IFC.DEF.MICRO"]
 
 st.title("Initiative areas")
 view = urlstate.page_view([AREA], lambda v: [urlstate.Widget(AREA, "Initiative area")])
@@ -21,6 +24,54 @@ bench = view["benchmark"]
 st.header(f"{area.order}. {area.name}", anchor=area.id)
 st.write(area.description)
 ui.milestones(cat, area.id)
+
+
+def enterprise_section() -> None:
+    """Counts and density per state with the year of each figure, its national source and size definition."""
+    st.subheader("Enterprises by size", anchor="enterprises")
+    latest = store.read("latest_values", ENTERPRISE_CODES, view.countries, 1900, last)
+    table = tables.enterprise_table(latest, store.read("metadata_values", "ifc_msme", "IFC MSME-CI source"),
+                                    view.countries)
+    if table.empty:
+        ui.no_data(f"IFC publishes no enterprise counts up to {last} for the selected states")
+        return
+    shown = table.assign(country=table["country"].map(look.name))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "country": st.column_config.TextColumn("State", pinned=True),
+        "year": st.column_config.NumberColumn("Year", format="%d"),
+        "msmes": st.column_config.NumberColumn("MSMEs", format="localized"),
+        "per_1000_people": st.column_config.NumberColumn("Per 1,000 people", format="%.2f"),
+        "density_of": st.column_config.TextColumn("Density of", help="IFC gives Kazakhstan's density for SMEs only"),
+        "smes": st.column_config.NumberColumn("SMEs", format="localized"),
+        "micro": st.column_config.NumberColumn("Micro", format="localized"),
+        "sme_limit_employees": st.column_config.NumberColumn("SME: up to … employees", format="%d"),
+        "micro_limit_employees": st.column_config.NumberColumn("Micro: up to … employees", format="%d"),
+        "national_source": st.column_config.TextColumn("National source (as IFC names it)", width="large")})
+    st.caption(ui.source_caption(cat, [cat.indicator("IFC.MSME.NUM")], latest) + " Latest figure up to "
+               f"{last} per state, whatever the start year chosen.")
+    ui.caveat_notes(cat, latest)
+    ui.download(export.tidy(latest, cat), f"enterprises_to_{last}.csv", "enterprises",
+                label="Download the figures behind the table (CSV)")
+    missing = [look.name(c) for c in view.countries if c not in set(table["country"])]
+    if missing:
+        st.caption(f"No IFC figure: {', '.join(missing)} (not in the IFC database).")
+
+
+def membership_section(coded: list) -> None:
+    """Coded statuses (memberships) as a timeline per state: records, never scores."""
+    data = store.read("series", [i.code for i in coded], view.countries, first, last)
+    for ind in coded:
+        st.subheader(ind.name, anchor=ind.code)
+        st.caption(f"{ind.definition} A record, not a score.")
+        rows = data[data["indicator"] == ind.code]
+        if rows.empty:
+            ui.no_data(f"no membership is coded for the selected states in {first}–{last}")
+            continue
+        fig = charts.membership_timeline(rows, f"{ind.name}, {first}–{last}", ind.categories, look, first, last,
+                                         view.countries)
+        table = export.tidy(rows, cat).assign(status=[ind.category(v) for v in rows["value"]])
+        ui.chart(fig, table, ui.source_caption(cat, [ind], rows), f"{ind.code}_{first}-{last}.csv",
+                 f"timeline-{ind.code}")
 
 
 def indicator_views(indicators: list) -> None:
@@ -64,6 +115,12 @@ else:
     if area.indicator_note:
         st.info(area.indicator_note, icon=":material/straighten:")
     if view.countries:
-        indicator_views(indicators)
+        if area.id == "sme":
+            enterprise_section()
+        membership_section([i for i in indicators if i.is_categorical])
+        indicator_views([i for i in indicators if not i.is_categorical])
     else:
         st.info("Select at least one state in the sidebar.", icon=":material/info:")
+if view.countries:
+    ui.national_section(store.read("national_figures", view.countries, area.id), look,
+                        f"{area.name.lower()}")

@@ -42,7 +42,7 @@ ui.chart(fig, exported.assign(benchmark=bench, window=f"{window_first}-{last}"),
 
 # --- every indicator ----------------------------------------------------------------------------------------------
 st.subheader("Every indicator")
-indicator_codes = [i.code for i in cat.indicators if i.kind == "indicator"]
+indicator_codes = [i.code for i in cat.indicators if i.kind == "indicator" and not i.is_categorical]
 best = ui.best_performers(scores, view) if bench == scoring.BEST else {}
 bench_of = {i: (best.get(i) if bench == scoring.BEST else bench) for i in indicator_codes}
 wanted = sorted(set(ots) | {c for c in bench_of.values() if c})
@@ -72,6 +72,7 @@ st.dataframe(
         "index": st.column_config.NumberColumn("Index", format="%.0f", help="Scored indicators only"),
         "vintage": st.column_config.TextColumn("Vintage"),
     })
+ui.caveat_notes(cat, table.assign(country=code))
 st.caption(f"Empty cells: no value in {first}–{last}; no year with both the state's and the benchmark's value; no "
            "direction to rank by; not scored; or a count that grows with size (not compared with an aggregate's "
            "total). "
@@ -79,3 +80,13 @@ st.caption(f"Empty cells: no value in {first}–{last}; no year with both the st
                                     if s.id in set(table["source"])) + ".")
 ui.download(table.drop(columns=["trend"]).assign(country=code, benchmark=bench), f"{code}_indicators.csv",
             "profile-table", label="Download the table (CSV)")
+
+memberships = [i for i in cat.indicators if i.is_categorical]
+status = store.read("latest_values", [i.code for i in memberships], [code], 1800, last)
+if len(status):
+    st.subheader("Memberships")
+    st.markdown("\n".join(f"- **{cat.indicator(r.indicator).name}**: {cat.indicator(r.indicator).category(r.value)}"
+                          f" in {r.year}" for r in status.itertuples()))
+    st.caption(ui.source_caption(cat, memberships[:1], status) + " Timelines: the Metrology area page.")
+    ui.caveat_notes(cat, status)
+ui.national_section(store.read("national_figures", [code], None), look, country.name, key=code)

@@ -10,7 +10,7 @@ from sti.params import Param
 
 cat = catalog()
 names = {i.code: f"{i.name} ({i.unit})" for i in cat.indicators}
-codes = tuple(i.code for i in cat.indicators)
+codes = tuple(i.code for i in cat.indicators if not i.is_categorical)  # memberships: the areas page's timeline
 POPULATION = "SP.POP.TOTL"
 MAPPABLE = {c.code for c in cat.countries if c.role in ("member", "observer", "neighbour")}
 INDICATOR = Param("indicator", "choice", "GB.XPD.RSDV.GD.ZS", options=codes, labels=names)

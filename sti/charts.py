@@ -255,3 +255,46 @@ HEATMAP_CSS = """
 .sti-heat .sw {display: inline-block; width: 0.7em; height: 0.7em; border-radius: 2px; margin-right: 0.4em;}
 </style>
 """
+
+
+STATUS_COLOURS = ("#BBBBBB", "#0072B2", "#56B4E9", "#E69F00", "#CC79A7")  # by position in the categories
+
+
+def status_runs(data: pd.DataFrame) -> pd.DataFrame:
+    """Consecutive years with the same coded status, per country: country, code, start, end (inclusive)."""
+    rows = []
+    for country, own in data.sort_values("year").groupby("country", sort=False):
+        start = prev_year = prev_code = None
+        for year, code in zip(own["year"].astype(int), own["value"].astype(int)):
+            if prev_code is not None and (code != prev_code or year != prev_year + 1):
+                rows.append((country, prev_code, start, prev_year))
+                start = year
+            if start is None:
+                start = year
+            prev_year, prev_code = year, code
+        if prev_code is not None:
+            rows.append((country, prev_code, start, prev_year))
+    return pd.DataFrame(rows, columns=["country", "code", "start", "end"])
+
+
+def membership_timeline(data: pd.DataFrame, title: str, categories: tuple[tuple[int, str], ...], look: Look,
+                        first: int, last: int, countries: list[str]) -> go.Figure:
+    """One row per country, coloured spans of its coded status per year; years without a code stay blank."""
+    runs = status_runs(data)
+    colours = {code: STATUS_COLOURS[n % len(STATUS_COLOURS)] for n, (code, _) in enumerate(categories)}
+    names = [look.name(c) for c in countries]
+    fig = go.Figure()
+    for code, label in categories:
+        part = runs[runs["code"] == code]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(
+            y=[look.name(c) for c in part["country"]], x=(part["end"] - part["start"] + 1).tolist(),
+            base=(part["start"] - 0.5).tolist(), orientation="h", name=label, marker={"color": colours[code]},
+            customdata=list(zip(part["start"], part["end"])),
+            hovertemplate=f"<b>%{{y}}</b><br>{html.escape(label)}: %{{customdata[0]}}–%{{customdata[1]}}"
+                          "<extra></extra>"))
+    _layout(fig, title, height=max(220, 60 + 34 * len(countries)), barmode="overlay")
+    fig.update_xaxes(range=[first - 0.5, last + 0.5], title_text="year", dtick=max(1, (last - first) // 10 or 1))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)), range=[-0.5, len(names) - 0.5])
+    return fig

@@ -9,9 +9,11 @@ import io
 
 import pandas as pd
 
+from sti import caveats
 from sti.catalog import Catalog
 
 TIDY_COLUMNS = ["indicator", "unit", "country", "year", "value", "source", "vintage"]
+PROVENANCE_COLUMNS = ["licence", "citation", "caveats"]  # after TIDY_COLUMNS in every chart download
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -28,17 +30,19 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 
 def tidy(frame: pd.DataFrame, catalog: Catalog, unit: str | None = None) -> pd.DataFrame:
     """Observations (indicator, country, year, value, source, vintage) in the export layout, with the unit from the
-    catalogue (or `unit` for a rescaled series) and the source's licence; extra columns are kept after them."""
+    catalogue (or `unit` for a rescaled series), the source's licence and citation, and the caveats on each value;
+    extra columns are kept after them."""
     out = frame.copy()
     if unit is not None:
         out["unit"] = unit
     else:
         units = {i.code: i.unit for i in catalog.indicators}
         out["unit"] = out["indicator"].map(units)
-    licences = {s.id: s.licence for s in catalog.sources}
-    out["licence"] = out["source"].map(licences)
-    extra = [c for c in out.columns if c not in TIDY_COLUMNS and c not in ("licence", "retrieved_at")]
-    return out[TIDY_COLUMNS + ["licence"] + extra].reset_index(drop=True)
+    out["licence"] = out["source"].map({s.id: s.licence for s in catalog.sources})
+    out["citation"] = out["source"].map({s.id: s.citation for s in catalog.sources})
+    out["caveats"] = caveats.per_row(catalog, out)
+    extra = [c for c in out.columns if c not in TIDY_COLUMNS + PROVENANCE_COLUMNS and c != "retrieved_at"]
+    return out[TIDY_COLUMNS + PROVENANCE_COLUMNS + extra].reset_index(drop=True)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -59,10 +63,51 @@ def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+NATIONAL_EXPORT_COLUMNS = ["indicator", "indicator_name", "unit", "country", "year", "value", "data_type",
+                           "source_name", "source_url", "licence", "retrieved", "note", "file", "line"]
+_OPEN_LICENCES = ("cc by", "cc-by", "cc0", "creative commons", "public domain", "odbl", "open government licence",
+                  "open data commons")
+
+
+def is_open_licence(licence: str) -> bool:
+    """Whether a user-given licence text names an open licence we may pass on in bulk (else it is left out)."""
+    text = str(licence).casefold()
+    return any(mark in text for mark in _OPEN_LICENCES) and "all rights reserved" not in text
+
+
+def national_tidy(figures: pd.DataFrame) -> pd.DataFrame:
+    """National figures in the export layout, each row labelled as national data with its own source."""
+    out = figures.assign(data_type="national figure (user import)")
+    if "indicator_name" not in out:
+        out["indicator_name"] = out["indicator"]
+    return out[NATIONAL_EXPORT_COLUMNS].reset_index(drop=True)
+
+
 def sources_sheet(catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame([{"source": s.id, "publisher": s.publisher, "name": s.name, "url": s.url,
-                          "licence": s.licence, "licence_url": s.licence_url, "citation": s.citation}
+                          "licence": s.licence, "licence_url": s.licence_url, "citation": s.citation,
+                          "in_bulk_download": s.redistribute, "why_not": s.redistribution_note or ""}
                          for s in catalog.sources])
+
+
+def bulk_sources(catalog: Catalog) -> list[str]:
+    """Sources whose terms let us pass their data on in the full downloads."""
+    return [s.id for s in catalog.sources if s.redistribute]
+
+
+def left_out(catalog: Catalog) -> list[str]:
+    """One line per source kept out of the full downloads: who, why, and where to get the data."""
+    return [f"{s.publisher}, {s.name} ({s.licence}): {s.redistribution_note} {s.url}"
+            for s in catalog.sources if not s.redistribute]
+
+
+def caveats_sheet(catalog: Catalog) -> pd.DataFrame:
+    return pd.DataFrame([{"caveat": c.id, "source": c.source or "", "indicators": ", ".join(c.indicators),
+                          "countries": ", ".join(c.countries) or "all",
+                          "years": (f"{c.first_year or ''}–{c.last_year or ''}"
+                                    if c.first_year or c.last_year else "all"),
+                          "note": c.note, "reason": c.reason} for c in catalog.caveats],
+                        columns=["caveat", "source", "indicators", "countries", "years", "note", "reason"])
 
 
 def indicators_sheet(catalog: Catalog, vintages: dict[str, str]) -> pd.DataFrame:
@@ -73,7 +118,10 @@ def indicators_sheet(catalog: Catalog, vintages: dict[str, str]) -> pd.DataFrame
                           "areas": ", ".join(i.areas), "kind": i.kind, "scored": i.scored,
                           "higher_is_better": i.higher_is_better, "definition": i.definition,
                           "formula": i.derived.formula if i.derived else "", "upstream": i.upstream or "",
-                          "note": i.note or ""} for i in catalog.indicators])
+                          "note": i.note or "", "caveats": " | ".join(c.text() for c in
+                                                                       caveats.for_indicator(catalog, i.code)),
+                          "in_bulk_download": catalog.source(i.source).redistribute}
+                         for i in catalog.indicators])
 
 
 def countries_sheet(catalog: Catalog) -> pd.DataFrame:

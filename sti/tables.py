@@ -47,3 +47,33 @@ def search(frame: pd.DataFrame, query: str) -> pd.DataFrame:
     for word in words:
         keep &= text.str.contains(word, regex=False)
     return frame[keep]
+
+
+ENTERPRISE_COLUMNS = ["country", "year", "msmes", "per_1000_people", "density_of", "smes", "micro",
+                      "sme_limit_employees", "micro_limit_employees", "national_source"]
+
+
+def enterprise_table(latest: pd.DataFrame, sources: dict[str, str], countries: list[str]) -> pd.DataFrame:
+    """The SME area's table: per state, IFC's headline enterprise counts and density with their year, the employee
+    limits of the national definition and the national source. `latest` holds each indicator's latest row per
+    country (indicator, country, year, value). Density is IFC's MSME density, or its SME density where IFC gives
+    only that (`density_of` says which)."""
+    wide = latest.pivot_table(index="country", columns="indicator", values="value", aggfunc="first")
+    years = latest.pivot_table(index="country", columns="indicator", values="year", aggfunc="first")
+    rows = []
+    for country in countries:
+        if country not in wide.index:
+            continue
+        own = wide.loc[country].dropna().to_dict()
+        value = own.get
+        density, of = value("IFC.MSME.DNS"), "MSMEs"
+        if density is None and value("IFC.SME.DNS") is not None:
+            density, of = value("IFC.SME.DNS"), "SMEs"
+        counted = [c for c in ("IFC.MSME.NUM", "IFC.SME.NUM", "IFC.MSME.DNS", "IFC.SME.DNS")
+                   if c in years.columns and pd.notna(years.loc[country].get(c))]
+        year = int(years.loc[country, counted[0]]) if counted else None
+        rows.append({"country": country, "year": year, "msmes": value("IFC.MSME.NUM"), "per_1000_people": density,
+                     "density_of": of if density is not None else None, "smes": value("IFC.SME.NUM"),
+                     "micro": value("IFC.MICRO.NUM"), "sme_limit_employees": value("IFC.DEF.SME"),
+                     "micro_limit_employees": value("IFC.DEF.MICRO"), "national_source": sources.get(country)})
+    return pd.DataFrame(rows, columns=ENTERPRISE_COLUMNS)

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from sti import export, profile, queries, scoring, store
+from sti import caveats, export, profile, queries, scoring, store
 from sti.catalog import Catalog, Indicator, catalog
 from sti.charts import Look
 from sti.db import connect_readonly, file_identity
@@ -126,10 +126,19 @@ def source_caption(cat: Catalog, indicators: list[Indicator], data: pd.DataFrame
     return "Source — " + " ".join(parts)
 
 
+def caveat_notes(cat: Catalog, data: pd.DataFrame) -> None:
+    """The catalogue's caveats on the values in `data` (indicator[, country, year]), each with its reason."""
+    found = caveats.for_frame(cat, data)
+    if found:
+        st.caption("  \n".join(f":material/warning: **Caveat:** {c.note} — *why:* {c.reason}." for c in found))
+
+
 def chart(fig: go.Figure, data: pd.DataFrame, caption: str, file_name: str, key: str) -> None:
-    """Render a figure with its source caption and a CSV download of exactly `data` (the rows it draws)."""
+    """Render a figure with its source caption, the caveats on what it draws, and a CSV download of exactly `data`
+    (the rows it draws, with licence, citation and caveats)."""
     st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"chart-{key}")
     st.caption(caption)
+    caveat_notes(catalog(), data)
     download(data, file_name, key)
 
 
@@ -144,31 +153,76 @@ def _full_export(path: str, identity: tuple[int, int, int], kind: str) -> bytes:
     cat = catalog()
     con = connect_readonly(Path(path))
     try:
-        observations = queries.export_observations(con)
+        observations = queries.export_observations(con, export.bulk_sources(cat))
         vintages = dict(zip(*queries.status(con)[["indicator", "vintage"]].T.values))
+        national = queries.national_figures(con, [c.code for c in cat.countries], None)
     finally:
         con.close()
+    open_rows = national["licence"].map(export.is_open_licence) if len(national) else pd.Series(dtype=bool)
+    closed = []
+    if len(national) and (~open_rows).any():
+        closed.append(f"{int((~open_rows).sum())} national figure(s) whose licence is not an open one: see the area "
+                      "and country pages, or the file they were imported from")
+    observations.insert(observations.columns.get_loc("vintage") + 1, "caveats",
+                        caveats.per_row(cat, observations))
     if kind == "csv":
         return export.csv_bytes(observations)
     return export.workbook_bytes({
         "observations": observations, "indicators": export.indicators_sheet(cat, vintages),
-        "sources": export.sources_sheet(cat), "countries": export.countries_sheet(cat)})
+        "sources": export.sources_sheet(cat), "caveats": export.caveats_sheet(cat),
+        "countries": export.countries_sheet(cat),
+        "national figures": (export.national_tidy(national[open_rows]) if len(national) else
+                             pd.DataFrame(columns=export.NATIONAL_EXPORT_COLUMNS)),
+        "left out": pd.DataFrame({"not in this download": export.left_out(cat) + closed})})
 
 
 def full_downloads() -> None:
-    """All observations as CSV and as an Excel workbook (with sheets of indicators, sources and countries)."""
+    """Every observation whose source allows it, as CSV and as an Excel workbook (with sheets of indicators, sources,
+    caveats, countries and what was left out), and a note naming the sources left out and where to get them."""
     path = store.ensure_database()
     identity = file_identity(path)
+    cat = catalog()
+    if export.left_out(cat):
+        st.info("**Left out of the full downloads**, because their terms do not let us pass the data on (each is "
+                "shown on its charts, whose CSVs carry its citation):\n" +
+                "\n".join(f"- {line}" for line in export.left_out(cat)), icon=":material/copyright:")
     left, right = st.columns(2)
     with left:
         st.download_button("All observations (CSV)", lambda: _full_export(str(path), identity, "csv"),
                            file_name="ots_sti_observations.csv", mime="text/csv", key="dl-all-csv",
                            icon=":material/download:", on_click="ignore")
     with right:
-        st.download_button("Excel workbook (observations, indicators, sources, countries)",
+        st.download_button("Excel workbook (observations, indicators, sources, caveats, countries, national "
+                           "figures)",
                            lambda: _full_export(str(path), identity, "xlsx"), file_name="ots_sti_monitor.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="dl-all-xlsx", icon=":material/download:", on_click="ignore")
+
+
+NATIONAL_LABEL = ("**National figures** — imported by a user of this installation from the sources named, not from "
+                  "the monitor's international sources: not scored, and not necessarily comparable across states.")
+
+
+def national_section(figures: pd.DataFrame, look: Look, what: str, key: str = "national") -> None:
+    """Figures users brought with `python -m etl import`, labelled as national, with their own sources."""
+    if figures.empty:
+        st.caption(f"No national figures have been imported for {what}. A ministry's own figures can be added with "
+                   "`python -m etl import` and the CSV template (README, *National figures*).")
+        return
+    st.subheader("National figures", anchor=f"{key}-figures")
+    st.warning(NATIONAL_LABEL, icon=":material/flag:")
+    shown = figures.assign(country=figures["country"].map(look.name))
+    st.dataframe(shown[["country", "indicator_name", "year", "value", "unit", "source_name", "source_url", "licence",
+                        "retrieved", "note"]], hide_index=True, width="stretch", column_config={
+        "country": st.column_config.TextColumn("State", pinned=True),
+        "indicator_name": st.column_config.TextColumn("Indicator"),
+        "year": st.column_config.NumberColumn("Year", format="%d"),
+        "value": st.column_config.NumberColumn("Value", format="localized"),
+        "source_name": st.column_config.TextColumn("Source (national)"),
+        "source_url": st.column_config.LinkColumn("Address"),
+        "retrieved": st.column_config.DateColumn("Retrieved")})
+    download(export.national_tidy(figures), f"national_figures_{key}.csv", f"national-{key}",
+             label="Download the national figures (CSV)")
 
 
 def no_data(what: str) -> None:

@@ -66,7 +66,7 @@ def test_status_reports_rows_years_vintage_and_last_run_per_indicator(db_path, c
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     lines = {line.split()[1]: line.split() for line in out.splitlines()
-             if line.strip().startswith(("worldbank ", "owid "))}
+             if line.strip().startswith(tuple(f"{s.id} " for s in catalog.sources))}
     assert set(lines) == {i.code for i in catalog.indicators}
     # GB.XPD.RSDV.GD.ZS in the bundled snapshot: 18 countries, 1996-2024, vintage 2026-07-13
     source, code, rows, countries, years, vintage, *last_run = lines["GB.XPD.RSDV.GD.ZS"]

@@ -30,11 +30,13 @@ def test_formula_like_text_is_neutralised_and_numbers_are_not():
 def test_a_charts_csv_equals_its_query_result(built, catalog):
     rows = queries.series(built, ["GB.XPD.RSDV.GD.ZS"], ["KAZ", "TUR", "WLD"], 2010, 2024)
     back = pd.read_csv(io.BytesIO(export.csv_bytes(export.tidy(rows, catalog))))
-    assert list(back.columns) == export.TIDY_COLUMNS + ["licence"]
+    assert list(back.columns) == export.TIDY_COLUMNS + ["licence", "citation", "caveats"]
     assert len(back) == len(rows) > 30
     pd.testing.assert_frame_equal(back[["indicator", "country", "year", "value", "source", "vintage"]],
                                   rows.astype({"year": "int64"}), check_dtype=False)
     assert set(back["unit"]) == {"% of GDP"} and set(back["licence"]) == {"CC BY 4.0"}
+    assert back["citation"].str.startswith("World Bank, World Development Indicators").all()
+    assert back["caveats"].isna().all()  # no caveat on this series
 
 
 def test_a_rescaled_series_exports_its_own_unit(built, catalog):
@@ -49,7 +51,7 @@ def test_a_rescaled_series_exports_its_own_unit(built, catalog):
 
 
 def test_the_workbook_holds_every_observation_and_a_sources_sheet(built, catalog):
-    observations = queries.export_observations(built)
+    observations = queries.export_observations(built, [s.id for s in catalog.sources])
     data = export.workbook_bytes({"observations": observations, "sources": export.sources_sheet(catalog),
                                   "indicators": export.indicators_sheet(catalog, {})})
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
