@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from etl.series import Series, SourceError
-from etl.sources import cow_igo, ifc_msme, iso_survey, ncses, national, owid, un_egov, worldbank
+from etl.sources import cow_igo, ifc_msme, iso_survey, national, ncses, owid, un_egov, worldbank
 from sti import queries
 from sti.catalog import Catalog
 
