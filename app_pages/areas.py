@@ -95,12 +95,15 @@ def indicator_views(indicators: list) -> None:
         line, ranked = st.columns([3, 2])
         with line:
             ui.chart(charts.line_chart(rows, ind.name, ind.unit, look, first, last, benchmark=benchmark),
-                     export.tidy(rows, cat), caption, f"{ind.code}_{first}-{last}.csv", f"line-{ind.code}")
+                     export.tidy(rows, cat), caption, f"{ind.code}_{first}-{last}.csv", f"line-{ind.code}",
+                     with_caveats=False)
         latest = scoring.latest_rows(rows)
         with ranked:
             ui.chart(charts.ranked_bar(latest, f"Latest value, {first}–{last}", ind.unit, look,
                                        ind.higher_is_better, benchmark=benchmark),
-                     export.tidy(latest, cat), caption, f"{ind.code}_latest_{last}.csv", f"bar-{ind.code}")
+                     export.tidy(latest, cat), caption, f"{ind.code}_latest_{last}.csv", f"bar-{ind.code}",
+                     with_caveats=False)
+        ui.caveat_notes(cat, rows)  # once for both charts: the bar shows a subset of the line's values
         missing = [look.name(c) for c in drawn if c not in set(rows["country"])]
         if missing:
             st.caption(f"No value in {first}–{last}: {', '.join(missing)}.")

@@ -65,9 +65,13 @@ else:
         unsafe_allow_html=True)
     st.caption("Colour: orange below the benchmark, white at it, purple above (log scale: half and double are equally "
                "far from 100). *Insufficient data*: fewer than half the area's scored indicators have a value in the "
-               "window. *Not scored*: no international series measures the area well enough to score it; its page "
-               "shows the milestones and any unscored series. "
+               f"window. *No benchmark data*: the state has values but {ui.benchmark_label(cat, view['benchmark'])} has "
+               "none (the ISO Survey and the UN E-Government Survey publish no world or regional totals): choose the "
+               "best OTS performer as the benchmark to score the area. *Not scored*: no international series measures "
+               "the area well enough to score it; its page shows the milestones and any unscored series. "
                + ui.sources_line(cat, set(scores.observations["indicator"]), scores.observations))
+    inputs = scores.indicators[scores.indicators["country"].isin(view.countries) & scores.indicators["index"].notna()]
+    ui.caveat_notes(cat, inputs)  # on the values the indices were computed from
     shown = scores.areas[scores.areas["country"].isin(view.countries)].assign(
         benchmark=view["benchmark"], window=f"{first}-{last}")
     ui.download(shown, "area_indices.csv", "heatmap", label="Download the area indices (CSV)")

@@ -223,7 +223,8 @@ def heatmap_html(areas: pd.DataFrame, area_names: dict[str, str], look: Look, co
                              f'<a href="{link}" target="_self" style="color:{fg}">{r.index:.0f}</a></td>')
             else:
                 status = r.status if r is not None else scoring.INSUFFICIENT
-                text = "not scored" if status == scoring.NOT_SCORED else "insufficient data"
+                text = {scoring.NOT_SCORED: "not scored",
+                        scoring.NO_BENCHMARK_DATA: "no benchmark data"}.get(status, "insufficient data")
                 css = "na" if status == scoring.NOT_SCORED else "insufficient"
                 cells.append(f'<td class="{css}" title="{html.escape(status)}"><a href="{link}" target="_self">'
                              f"{text}</a></td>")

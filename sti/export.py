@@ -72,7 +72,8 @@ _OPEN_LICENCES = ("cc by", "cc-by", "cc0", "creative commons", "public domain", 
 def is_open_licence(licence: str) -> bool:
     """Whether a user-given licence text names an open licence we may pass on in bulk (else it is left out)."""
     text = str(licence).casefold()
-    return any(mark in text for mark in _OPEN_LICENCES) and "all rights reserved" not in text
+    restricted = "all rights reserved" in text or "-nc" in text or "-nd" in text or "non-commercial" in text
+    return any(mark in text for mark in _OPEN_LICENCES) and not restricted
 
 
 def national_tidy(figures: pd.DataFrame) -> pd.DataFrame:

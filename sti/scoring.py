@@ -21,7 +21,9 @@ OK = "ok"
 NO_DATA = "no data in the window"
 NO_BENCHMARK_YEAR = "no benchmark value in the same year"
 NOT_INDEXABLE = "benchmark value is zero or negative"
+NO_BENCHMARK = "the benchmark has no value in the window"
 INSUFFICIENT = "insufficient data"
+NO_BENCHMARK_DATA = "no benchmark data"  # an area whose indices fail mostly because the benchmark has no series
 NOT_SCORED = "no scored indicator"
 
 INDICATOR_COLUMNS = ["country", "indicator", "year", "value", "benchmark_country", "benchmark_value", "index",
@@ -94,6 +96,10 @@ def indicator_indices(observations: pd.DataFrame, catalog: Catalog, countries: l
             if own.empty:
                 rows.append({**row, "status": NO_DATA})
                 continue
+            if bench.empty:
+                year = int(own.index.max())
+                rows.append({**row, "year": year, "value": float(own[year]), "status": NO_BENCHMARK})
+                continue
             common = own.index.intersection(bench.index)
             if common.empty:
                 year = int(own.index.max())
@@ -112,14 +118,19 @@ def area_indices(indices: pd.DataFrame, catalog: Catalog, countries: list[str] |
     """One row per (country, area): the mean indicator index where at least half the scored indicators have one."""
     rows = []
     for country in countries:
-        own = indices[(indices["country"] == country) & indices["index"].notna()]
+        mine = indices[indices["country"] == country]
+        own = mine[mine["index"].notna()]
         for area in catalog.areas:
             scored = [i.code for i in catalog.scored_for_area(area.id)]
             values = own[own["indicator"].isin(scored)]["index"]
+            statuses = mine["status"] if "status" in mine else pd.Series("", index=mine.index)
+            unbenchmarked = int((mine["indicator"].isin(scored) & (statuses == NO_BENCHMARK)).sum())
             if not scored:
                 index, status = None, NOT_SCORED
             elif 2 * len(values) >= len(scored):
                 index, status = float(values.mean()), OK
+            elif 2 * unbenchmarked >= len(scored):  # the state has data; the benchmark publishes none
+                index, status = None, NO_BENCHMARK_DATA
             else:
                 index, status = None, INSUFFICIENT
             rows.append({"country": country, "area": area.id, "index": index, "with_data": len(values),

@@ -133,12 +133,15 @@ def caveat_notes(cat: Catalog, data: pd.DataFrame) -> None:
         st.caption("  \n".join(f":material/warning: **Caveat:** {c.note} — *why:* {c.reason}." for c in found))
 
 
-def chart(fig: go.Figure, data: pd.DataFrame, caption: str, file_name: str, key: str) -> None:
+def chart(fig: go.Figure, data: pd.DataFrame, caption: str, file_name: str, key: str, *,
+          with_caveats: bool = True) -> None:
     """Render a figure with its source caption, the caveats on what it draws, and a CSV download of exactly `data`
-    (the rows it draws, with licence, citation and caveats)."""
+    (the rows it draws, with licence, citation and caveats). `with_caveats=False` where the page shows the caveats
+    of several charts of the same values once, below them."""
     st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"chart-{key}")
     st.caption(caption)
-    caveat_notes(catalog(), data)
+    if with_caveats:
+        caveat_notes(catalog(), data)
     download(data, file_name, key)
 
 

@@ -64,3 +64,45 @@ def test_the_workbook_holds_every_observation_and_a_sources_sheet(built, catalog
     first = pd.read_excel(io.BytesIO(data), sheet_name="observations", nrows=5)
     assert list(first.columns[:7]) == ["indicator", "indicator_name", "unit", "country", "country_name", "year",
                                        "value"]
+
+
+def _full(db_path, kind):
+    from sti import ui
+    from sti.db import file_identity
+
+    ui._full_export.cache_clear()
+    return ui._full_export(str(db_path), file_identity(db_path), kind)
+
+
+def test_full_downloads_leave_out_sources_whose_terms_do_not_allow_it(built, db_path, catalog, tmp_path):
+    from etl.cli import main
+
+    national = tmp_path / "n.csv"
+    national.write_text(
+        "indicator,country,year,value,unit,source_name,source_url,licence,retrieved\n"
+        "IFC.MSME.NUM,KAZ,2023,1,enterprises,Open office,https://a.example/,CC BY 4.0,2026-01-01\n"
+        "IFC.MSME.NUM,UZB,2023,2,enterprises,Closed office,https://b.example/,All rights reserved,2026-01-01\n")
+    assert main(["import", str(national)]) == 0
+    closed = {s.id for s in catalog.sources if not s.redistribute}
+    assert closed == {"ifc_msme", "iso_survey", "un_egov", "cow_igo"}
+    rows = pd.read_csv(io.BytesIO(_full(db_path, "csv")))
+    assert set(rows["source"]) == {"worldbank", "owid", "ncses"}
+    assert not rows["indicator"].isin(["STI.ISO9001.P6", "EGOV.EGDI", "IFC.MSME.NUM", "IGO.BIPM"]).any()
+    assert "caveats" in rows.columns and rows["citation"].notna().all()
+    book = pd.read_excel(io.BytesIO(_full(db_path, "xlsx")), sheet_name=None)
+    assert set(book["observations"]["source"]) == {"worldbank", "owid", "ncses"}
+    left = " ".join(book["left out"].iloc[:, 0])
+    for publisher in ("IFC", "ISO", "UN", "Correlates of War"):
+        assert publisher in left
+    assert "1 national figure(s) whose licence is not an open one" in left
+    assert list(book["national figures"]["source_name"]) == ["Open office"]
+    assert set(book["national figures"]["data_type"]) == {"national figure (user import)"}
+    assert set(book["caveats"]["caveat"]) == {c.id for c in catalog.caveats}
+
+
+@pytest.mark.parametrize("licence, is_open", [("CC BY 4.0", True), ("Public domain", True), ("CC0", True),
+                                              ("Open Government Licence v3.0", True), ("© Ministry", False),
+                                              ("All rights reserved", False), ("", False),
+                                              ("CC BY-NC 4.0", False), ("CC BY-ND", False)])
+def test_user_licences_are_read_conservatively(licence, is_open):
+    assert export.is_open_licence(licence) is is_open

@@ -218,3 +218,65 @@ def test_best_performer_is_drawn_on_area_pages_even_when_not_selected(open_page)
     names = {t["name"] for t in _specs(at)[0]["data"]}
     assert any(n.endswith("(benchmark)") for n in names) and "Azerbaijan (benchmark)" not in names
     assert any("best OTS performer" in c.value for c in at.caption)
+
+
+def test_sme_area_shows_enterprise_counts_with_years_sources_definitions_and_caveats(open_page):
+    at = open_page("areas", area="sme")
+    table = at.dataframe[0].value.set_index("country")
+    assert set(table.index) == {"Azerbaijan", "Kazakhstan", "Kyrgyzstan", "Türkiye", "Uzbekistan", "Hungary"}
+    assert table.at["Türkiye", "msmes"] == 2587319 and table.at["Türkiye", "year"] == 2011
+    assert table.at["Azerbaijan", "per_1000_people"] == 28.17 and table.at["Kyrgyzstan", "sme_limit_employees"] == 125
+    assert table.at["Kazakhstan", "density_of"] == "SMEs"  # IFC gives Kazakhstan's density on the SME row only
+    assert "KazStat" in table.at["Kazakhstan", "national_source"]
+    captions = " ".join(c.value for c in at.caption)
+    assert "No IFC figure: Turkmenistan" in captions
+    assert "own size definition" in captions and "why:" in captions and "Kazakhstan's SME count" in captions
+
+
+def test_metrology_is_a_membership_timeline_not_a_score(open_page):
+    at = open_page("areas", area="metrology", countries="KAZ,TUR,AZE", **{"from": "2000", "to": "2014"})
+    specs = _specs(at)
+    assert len(specs) == 3 and all(t["type"] == "bar" and t["orientation"] == "h" for s in specs for t in s["data"])
+    bipm = specs[0]
+    full = next(t for t in bipm["data"] if t["name"] == "full member")
+    spans = {(y, b, x) for y, b, x in zip(full["y"], full["base"], full["x"])}
+    assert ("Kazakhstan", 2007.5, 7) in spans  # full member 2008-2014
+    assert ("Türkiye", 1999.5, 15) in spans
+    assert any("research dataset" in c.value for c in at.caption)
+
+
+def test_standards_area_shows_certificates_per_million_people_with_the_iso_caveat(open_page):
+    at = open_page("areas", area="standards", benchmark="best")
+    titles = [s["layout"]["title"]["text"] for s in _specs(at)]
+    assert "ISO 9001 certificates per million people" in titles
+    assert any("voluntary reporting" in c.value for c in at.caption)
+
+
+def test_overview_says_when_the_benchmark_publishes_nothing_for_an_area(open_page):
+    heat = next(m.value for m in open_page().markdown if "sti-heat" in m.value)
+    assert "no benchmark data" in heat  # ISO Survey: no world total
+    heat = next(m.value for m in open_page(benchmark="best").markdown if "sti-heat" in m.value)
+    assert "no benchmark data" not in heat
+
+
+def test_data_page_says_which_sources_the_full_downloads_leave_out_and_why(open_page):
+    at = open_page("data")
+    note = next(i.value for i in at.info if "Left out of the full downloads" in i.value)
+    assert "IFC" in note and "ISO" in note and "smefinanceforum" in note
+
+
+def test_national_figures_appear_labelled_on_area_and_country_pages(database, open_page, tmp_path, monkeypatch):
+    import shutil
+
+    from etl.cli import main
+    copy = tmp_path / "with_national.duckdb"
+    shutil.copy(database, copy)
+    monkeypatch.setenv("STI_DB", str(copy))
+    assert main(["import", str(settings.ROOT / "examples" / "national_figures.csv")]) == 0
+    at = open_page("areas", area="sme")
+    assert any("National figures" in w.value for w in at.warning)
+    national = at.dataframe[-1].value
+    assert set(national["country"]) == {"Kyrgyzstan", "Uzbekistan"}
+    at = open_page("country", country="TUR")
+    assert any("National figures" in w.value for w in at.warning)
+    assert "S&E articles with domestic institutions only" in set(at.dataframe[-1].value["indicator_name"])

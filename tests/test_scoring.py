@@ -132,3 +132,19 @@ def test_real_catalogue_scores_only_per_capita_forms_of_counts(catalog):
             assert ind.higher_is_better is not None
         if ind.per_capita or ind.per_gdp:  # declared size-dependent: shown as published, never scored
             assert not ind.scored, ind.code
+
+
+def test_an_area_whose_benchmark_publishes_nothing_says_so_rather_than_insufficient_data(catalog):
+    from sti.catalog import Catalog
+
+    standards = [i for i in catalog.indicators if i.code in ("STI.ISO9001.P6", "STI.ISO14001.P6", "STI.ISO27001.P6")]
+    cat = Catalog(areas=catalog.areas, countries=catalog.countries, sources=catalog.sources,
+                  indicators=tuple(standards))
+    obs = pd.DataFrame({"indicator": ["STI.ISO9001.P6", "STI.ISO14001.P6", "STI.ISO9001.P6"],
+                        "country": ["KAZ", "KAZ", "TUR"], "year": [2020, 2020, 2020], "value": [20.0, 5.0, 95.0]})
+    ind = scoring.indicator_indices(obs, cat, ["KAZ"], "WLD", 2020, 10)
+    assert set(ind["status"]) == {scoring.NO_BENCHMARK, scoring.NO_DATA}
+    areas = scoring.area_indices(ind, cat, ["KAZ"]).set_index("area")
+    assert areas.at["standards", "status"] == scoring.NO_BENCHMARK_DATA and pd.isna(areas.at["standards", "index"])
+    best = scoring.area_indices(scoring.indicator_indices(obs, cat, ["KAZ"], scoring.BEST, 2020, 10), cat, ["KAZ"])
+    assert best.set_index("area").at["standards", "status"] == scoring.OK  # TUR's series is the benchmark
