@@ -212,3 +212,12 @@ def test_the_example_file_imports(db_path, catalog):
     assert main(["import", str(EXAMPLE)]) == 0
     got = read_contents(db_path)
     assert len(got.national) == 3 and list(got.national_indicators["code"]) == ["NCSES.ART.DOM"]
+
+
+def test_the_readme_documents_the_template_with_lines_of_the_example():
+    readme = (settings.ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```csv\n", 1)[1].split("```", 1)[0].strip().splitlines()
+    example = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    assert block[0] == example[0] == ",".join([*national.REQUIRED, *national.OPTIONAL])
+    assert all(line in example for line in block)
+    assert "python -m etl import ministry_figures.csv" in readme
