@@ -72,7 +72,7 @@ st.dataframe(
         "index": st.column_config.NumberColumn("Index", format="%.0f", help="Scored indicators only"),
         "vintage": st.column_config.TextColumn("Vintage"),
     })
-ui.caveat_notes(cat, table.assign(country=code))
+ui.caveat_notes(cat, table[table["value"].notna()].assign(country=code))  # on the values shown
 st.caption(f"Empty cells: no value in {first}–{last}; no year with both the state's and the benchmark's value; no "
            "direction to rank by; not scored; or a count that grows with size (not compared with an aggregate's "
            "total). "

@@ -32,10 +32,21 @@ st.markdown("**Sources**  \n" + "  \n".join(
     f"[{s.publisher} — {s.name}]({s.url}), licence [{s.licence}]({s.licence_url}). *{s.citation}*"
     for s in cat.sources))
 
+st.subheader("Caveats")
+st.caption("Notes the catalogue attaches to a source, to indicators, or to indicators × states × years "
+           "(`data/catalog/caveats.toml`). Each is shown under every chart and table with affected values and on each "
+           "affected row of the downloads.")
+st.dataframe(export.caveats_sheet(cat), hide_index=True, width="stretch",
+             column_config={"note": st.column_config.TextColumn("Note", width="large"),
+                            "reason": st.column_config.TextColumn("Reason", width="large")})
+
 st.subheader("Downloads")
 st.caption("Every observation with its unit, source, licence and vintage. Cite each source as listed below; "
            "CC BY 4.0 requires attribution.")
 ui.full_downloads()
+
+ui.national_section(store.read("national_figures", [c.code for c in cat.countries], None), ui.look(cat),
+                    "any state", key="all")
 
 st.subheader("Coverage")
 countries = list(dict.fromkeys(view.countries + [c.code for c in cat.benchmarks()]))

@@ -47,7 +47,7 @@ def indicator_table(data: pd.DataFrame, indices: pd.DataFrame, catalog: Catalog,
     years = list(range(first, last + 1))
     rows = []
     for ind in catalog.indicators:
-        if ind.kind != "indicator":
+        if ind.kind != "indicator" or ind.is_categorical:  # memberships: listed apart, as labels
             continue
         series = data[data["indicator"] == ind.code]
         own = series[series["country"] == country].sort_values("year")

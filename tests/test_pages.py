@@ -97,7 +97,10 @@ def test_country_profile_states_strengths_and_gaps_and_lists_every_indicator(ope
     text = " ".join(m.value for m in at.markdown)
     assert "Strongest area" in text and "Weakest area" in text
     table = at.dataframe[0].value
-    assert len(table) == sum(i.kind == "indicator" for i in catalog.indicators)
+    assert len(table) == sum(i.kind == "indicator" and not i.is_categorical for i in catalog.indicators)
+    assert not table["name"].str.contains("membership").any()  # memberships are listed apart, as labels
+    memberships = " ".join(m.value for m in at.markdown)
+    assert "**Metre Convention (BIPM) membership**: full member in 2014" in memberships
     gerd = table[table["name"] == "Research and development expenditure"].iloc[0]
     assert gerd["rank"].endswith("of 7") and gerd["year"] >= 2022
     assert gerd["difference"] == pytest.approx(gerd["value"] - gerd["benchmark_value"])
@@ -136,7 +139,7 @@ def test_data_page_searches_the_catalogue(open_page):
     at = open_page("data", q="patent")
     catalogue = at.dataframe[0].value
     assert set(catalogue["indicator"]) == {"IP.PAT.RESD", "STI.PAT.RESD.P6", "NCSES.PCT", "STI.PCT.P6"}
-    assert len(at.dataframe) == 3  # catalogue, coverage matrix, refresh history
+    assert len(at.dataframe) == 4  # catalogue, caveats, coverage matrix, refresh history
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -203,7 +206,7 @@ def test_a_link_with_only_an_early_end_year_keeps_it(open_page):
 
 def test_coverage_matrix_follows_the_end_year(open_page):
     at = open_page("data", to="2020")
-    matrix = at.dataframe[1].value
+    matrix = at.dataframe[2].value
     assert matrix.loc["Kazakhstan", "GB.XPD.RSDV.GD.ZS"] == 2020
     assert (matrix.max().dropna() <= 2020).all()
 
