@@ -41,7 +41,8 @@ def enterprise_section() -> None:
         "year": st.column_config.NumberColumn("Year", format="%d"),
         "msmes": st.column_config.NumberColumn("MSMEs", format="localized"),
         "per_1000_people": st.column_config.NumberColumn("Per 1,000 people", format="%.2f"),
-        "density_of": st.column_config.TextColumn("Density of", help="IFC gives Kazakhstan's density for SMEs only"),
+        "density_of": st.column_config.TextColumn("Density of", help="IFC gives Kazakhstan's density on its SME row, "
+                                                     "whose count includes micro enterprises"),
         "smes": st.column_config.NumberColumn("SMEs", format="localized"),
         "micro": st.column_config.NumberColumn("Micro", format="localized"),
         "sme_limit_employees": st.column_config.NumberColumn("SME: up to … employees", format="%d"),

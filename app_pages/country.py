@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sti import charts, profile, scoring, store, ui, urlstate
+from sti import charts, export, profile, scoring, store, ui, urlstate
 from sti.catalog import catalog
 from sti.params import Param
 
@@ -78,7 +78,8 @@ st.caption(f"Empty cells: no value in {first}–{last}; no year with both the st
            "total). "
            "Licences: " + "; ".join(f"{s.publisher} — {s.licence}" for s in cat.sources
                                     if s.id in set(table["source"])) + ".")
-ui.download(table.drop(columns=["trend"]).assign(country=code, benchmark=bench), f"{code}_indicators.csv",
+ui.download(export.with_provenance(table.drop(columns=["trend"]).assign(country=code, benchmark=bench), cat),
+            f"{code}_indicators.csv",
             "profile-table", label="Download the table (CSV)")
 
 memberships = [i for i in cat.indicators if i.is_categorical]

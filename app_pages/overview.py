@@ -77,7 +77,7 @@ else:
     ui.download(shown, "area_indices.csv", "heatmap", label="Download the area indices (CSV)")
     behind = scores.indicators[scores.indicators["country"].isin(view.countries)].assign(
         window=f"{first}-{last}")
-    ui.download(behind, "area_indices_inputs.csv", "heatmap-inputs",
+    ui.download(export.with_provenance(behind, cat), "area_indices_inputs.csv", "heatmap-inputs",
                 label="Download the values behind the indices (CSV)")
 
     # --- coverage note -------------------------------------------------------------------------------------------

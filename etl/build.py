@@ -9,6 +9,7 @@ import pandas as pd
 from etl import load, snapshot
 from etl.load import Outcome
 from etl.series import utc_now
+from etl.sources import national
 from sti import queries, settings
 from sti.catalog import Catalog
 from sti.db import Contents, read_contents, write_database
@@ -32,11 +33,17 @@ def build_database(path: Path, catalog: Catalog, snapshot_dir: Path | None = Non
     except duckdb.Error:
         kept = None  # not readable as a database: nothing to keep
 
+    national_obs = national_ind = None
+    if kept is not None and len(kept.national):
+        national_obs, national_ind, notes = national.reconcile(kept.national, kept.national_indicators, catalog)
+        outcomes += load.national_notes(notes) + [
+            load.Outcome("national figures", load.NATIONAL_RUN_SOURCE, "ok", len(national_obs), None,
+                         f"kept {len(national_obs)} national figures from the database this build replaced")]
     runs = load.run_rows(pd.DataFrame(columns=queries.RUN_COLUMNS), outcomes, started)
     contents = Contents(observations=observations, metadata=metadata, runs=runs)
-    if kept is not None and len(kept.national):
-        contents = Contents(observations=observations, metadata=metadata, runs=runs, national=kept.national,
-                            national_indicators=kept.national_indicators)
+    if national_obs is not None:
+        contents = Contents(observations=observations, metadata=metadata, runs=runs, national=national_obs,
+                            national_indicators=national_ind)
     write_database(path, catalog, contents)
 
 

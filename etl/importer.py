@@ -148,6 +148,8 @@ def read_path(path: Path, catalog: Catalog, batch: Batch, *, vintage: str | None
 
 def _read_csv_bytes(raw: bytes, origin: str, name: str, catalog: Catalog, batch: Batch, *,
                     vintage: str | None, metadata: Callable[[], dict[str, Any] | None]) -> None:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise SourceError(origin, "is UTF-16 text: save it as UTF-8 (for the national template, 'CSV UTF-8')", 1)
     text = worldbank.decode(raw, origin)
     kind = worldbank.file_kind(text)
     if kind == "bulk":
@@ -164,7 +166,11 @@ def _read_csv_bytes(raw: bytes, origin: str, name: str, catalog: Catalog, batch:
         batch.series.append(owid.parse_grapher_csv(text, origin, catalog, slug=slug, metadata=meta,
                                                    vintage=vintage))
     elif national.recognise(text):
+        national.check_bytes(raw, origin)
         batch.national.append(national.read(text, origin, catalog))
+    elif national.looks_semicolon_separated(text):
+        raise SourceError(origin, "is the national-figures template separated by semicolons: save it as 'CSV UTF-8 "
+                                  "(comma delimited)'", 1)
     elif not _collect(text, origin, name, batch):
         raise SourceError(origin, "not a recognised download: expected a World Bank bulk or Metadata CSV, an Our "
                                   "World in Data grapher CSV, an ISO Survey, UN E-Government Survey, NCSES or "

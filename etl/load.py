@@ -233,6 +233,12 @@ def run_rows(existing: pd.DataFrame, outcomes: list[Outcome], started: datetime)
     return pd.concat([existing, new], ignore_index=True)
 
 
+def national_notes(messages: list[str]) -> list[Outcome]:
+    """etl_run rows for what happened to kept national figures when the catalogue changed."""
+    return [Outcome("national figures", NATIONAL_RUN_SOURCE, "skipped" if m.startswith("set aside") else "ok", 0,
+                    None, m) for m in messages]
+
+
 def apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Outcome], started: datetime, *,
           metadata: pd.DataFrame | None = None, fresh: bool = False,
           national_files: list | None = None) -> list[Outcome]:
@@ -247,12 +253,12 @@ def apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Out
         return failures
     chosen, superseded = pick_newest(series)
     observations, outcomes = merge(current.observations, chosen, catalog)
-    national_obs, national_ind = current.national, current.national_indicators
-    national_outcomes = []
+    national_obs, national_ind, notes = national.reconcile(current.national, current.national_indicators, catalog)
+    national_outcomes = national_notes(notes)
     if national_files:
         national_obs, national_ind, messages = national.merge(national_obs, national_ind, national_files)
-        national_outcomes = [Outcome("national figures", NATIONAL_RUN_SOURCE, "ok", len(f.observations), None, m,
-                                     f.origin) for f, m in zip(national_files, messages)]
+        national_outcomes += [Outcome("national figures", NATIONAL_RUN_SOURCE, "ok", len(f.observations), None, m,
+                                      f.origin) for f, m in zip(national_files, messages)]
     outcomes = superseded + outcomes + failures + _metadata_outcomes(metadata) + national_outcomes
     contents = Contents(observations=observations,
                         metadata=merge_metadata(current.metadata, metadata if metadata is not None

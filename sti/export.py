@@ -6,6 +6,7 @@ CSV injection); numbers stay numbers.
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
@@ -65,15 +66,19 @@ def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
 
 NATIONAL_EXPORT_COLUMNS = ["indicator", "indicator_name", "unit", "country", "year", "value", "data_type",
                            "source_name", "source_url", "licence", "retrieved", "note", "file", "line"]
-_OPEN_LICENCES = ("cc by", "cc-by", "cc0", "creative commons", "public domain", "odbl", "open government licence",
-                  "open data commons")
+# Open licences we may pass on in bulk, matched whole on the normalised text (anything else stays out).
+_OPEN_LICENCES = re.compile(
+    r"(cc by( sa)?|creative commons attribution( sharealike)?)( \d(\.\d)?)?( (igo|international))?"
+    r"|cc0( \d\.\d)?( universal)?|pddl|odbl( \d\.\d)?|open government licen[cs]e( v?\d(\.\d)?)?"
+    r"|public domain( \([^)]*\))?")
 
 
 def is_open_licence(licence: str) -> bool:
-    """Whether a user-given licence text names an open licence we may pass on in bulk (else it is left out)."""
-    text = str(licence).casefold()
-    restricted = "all rights reserved" in text or "-nc" in text or "-nd" in text or "non-commercial" in text
-    return any(mark in text for mark in _OPEN_LICENCES) and not restricted
+    """Whether a user-given licence names an open licence we may pass on in bulk: matched whole against a short
+    allow-list (CC BY / BY-SA, CC0, PDDL, ODbL, OGL, public domain), so 'not in the public domain' or 'CC BY NC'
+    stay out."""
+    text = re.sub(r"[\s\-_/]+", " ", str(licence).casefold()).strip()
+    return bool(_OPEN_LICENCES.fullmatch(text))
 
 
 def national_tidy(figures: pd.DataFrame) -> pd.DataFrame:
@@ -100,6 +105,16 @@ def left_out(catalog: Catalog) -> list[str]:
     """One line per source kept out of the full downloads: who, why, and where to get the data."""
     return [f"{s.publisher}, {s.name} ({s.licence}): {s.redistribution_note} {s.url}"
             for s in catalog.sources if not s.redistribute]
+
+
+def with_provenance(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """A table of indicator values (indices, profile rows) with each row's licence, citation and caveats added."""
+    out = frame.copy()
+    source = out["source"] if "source" in out else out["indicator"].map({i.code: i.source for i in catalog.indicators})
+    out["licence"] = source.map({s.id: s.licence for s in catalog.sources})
+    out["citation"] = source.map({s.id: s.citation for s in catalog.sources})
+    out["caveats"] = caveats.per_row(catalog, out)
+    return out
 
 
 def caveats_sheet(catalog: Catalog) -> pd.DataFrame:

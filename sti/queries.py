@@ -252,13 +252,15 @@ def national_figures(con: duckdb.DuckDBPyConnection, countries: list[str], area:
         return pd.DataFrame(columns=["indicator", "indicator_name", "area", *NATIONAL_COLUMNS[1:]])
     return con.execute("""
         WITH names AS (
-            SELECT i.code, i.name, a.area FROM indicator i JOIN indicator_area a ON a.indicator = i.code
-            UNION ALL SELECT code, name, area FROM national_indicator)
-        SELECT n.indicator, m.name AS indicator_name, m.area, n.country, n.year, n.value, n.unit, n.source_name,
-               n.source_url, n.licence, n.retrieved, n.note, n.file, n.line, n.imported_at
+            SELECT i.code, i.name, string_agg(a.area, ', ' ORDER BY a.area) AS areas,
+                   coalesce(list(a.area) FILTER (a.area IS NOT NULL), []) AS area_list
+            FROM indicator i LEFT JOIN indicator_area a ON a.indicator = i.code GROUP BY i.code, i.name
+            UNION ALL SELECT code, name, area, [area] FROM national_indicator)
+        SELECT n.indicator, m.name AS indicator_name, m.areas AS area, n.country, n.year, n.value, n.unit,
+               n.source_name, n.source_url, n.licence, n.retrieved, n.note, n.file, n.line, n.imported_at
         FROM national_observation n JOIN names m ON m.code = n.indicator
-        WHERE list_contains(?, n.country) AND (? IS NULL OR m.area = ?)
-        ORDER BY m.area, n.indicator, n.country, n.year""", [countries, area, area]).df()
+        WHERE list_contains(?, n.country) AND (? IS NULL OR list_contains(m.area_list, ?))
+        ORDER BY m.areas, n.indicator, n.country, n.year""", [countries, area, area]).df()
 
 
 def runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

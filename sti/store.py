@@ -16,7 +16,7 @@ import streamlit as st
 
 from sti import queries, settings
 from sti.catalog import catalog
-from sti.db import connect_readonly, file_identity, readonly_cursor
+from sti.db import DataCheckError, connect_readonly, file_identity, readonly_cursor
 
 log = logging.getLogger(__name__)
 _checked: dict[str, tuple] = {}  # db path -> identities of the db and the snapshot manifest when last found usable
@@ -86,7 +86,7 @@ def ensure_database() -> Path:
             try:
                 with st.spinner("Building the database from the bundled snapshot (a few seconds)…"):
                     build_database(path, catalog())
-            except (OSError, duckdb.Error) as exc:
+            except (OSError, duckdb.Error, DataCheckError) as exc:
                 if action == "build" and reason == "built from an older snapshot":
                     st.warning(f"Showing data from an older snapshot: the database could not be rebuilt ({exc}).")
                 else:

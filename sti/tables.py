@@ -68,7 +68,9 @@ def enterprise_table(latest: pd.DataFrame, sources: dict[str, str], countries: l
         value = own.get
         density, of = value("IFC.MSME.DNS"), "MSMEs"
         if density is None and value("IFC.SME.DNS") is not None:
-            density, of = value("IFC.SME.DNS"), "SMEs"
+            # IFC gives some states' density on the SME row only; where SMEs = MSMEs it counts micro firms too
+            same = value("IFC.SME.NUM") is not None and value("IFC.SME.NUM") == value("IFC.MSME.NUM")
+            density, of = value("IFC.SME.DNS"), "SMEs (incl. micro)" if same else "SMEs"
         counted = [c for c in ("IFC.MSME.NUM", "IFC.SME.NUM", "IFC.MSME.DNS", "IFC.SME.DNS")
                    if c in years.columns and pd.notna(years.loc[country].get(c))]
         year = int(years.loc[country, counted[0]]) if counted else None

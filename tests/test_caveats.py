@@ -47,7 +47,7 @@ def test_a_frame_without_country_or_year_means_the_whole_series(cat):
 def test_per_row_notes_match_each_value_and_state_their_reason(cat):
     notes = caveats.per_row(cat, frame(("ISO.9001", "RUS", 2019), ("ISO.9001", "KAZ", 2019),
                                        ("GB.XPD.RSDV.GD.ZS", "KAZ", 2019)))
-    assert "Russia's fall after 2010" in notes[0] and "QI4D" in notes[0]
+    assert "Russia's fall after 2010" in notes[0] and "coverage break" in notes[0]
     assert "Russia" not in notes[1] and "voluntary reporting" in notes[1]
     assert notes[2] == ""
 

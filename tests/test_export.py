@@ -103,6 +103,11 @@ def test_full_downloads_leave_out_sources_whose_terms_do_not_allow_it(built, db_
 @pytest.mark.parametrize("licence, is_open", [("CC BY 4.0", True), ("Public domain", True), ("CC0", True),
                                               ("Open Government Licence v3.0", True), ("© Ministry", False),
                                               ("All rights reserved", False), ("", False),
-                                              ("CC BY-NC 4.0", False), ("CC BY-ND", False)])
+                                              ("CC BY-NC 4.0", False), ("CC BY-ND", False), ("CC BY NC 4.0", False),
+                                              ("No Creative Commons licence stated", False),
+                                              ("Not in the public domain", False), ("CC-BY-SA-4.0", True),
+                                              ("Creative Commons Attribution-NonCommercial 4.0", False),
+                                              ("Creative Commons Attribution 4.0 International", True),
+                                              ("Public domain (U.S. Government work)", True)])
 def test_user_licences_are_read_conservatively(licence, is_open):
     assert export.is_open_licence(licence) is is_open

@@ -58,7 +58,12 @@ def test_rows_are_read_with_catalogue_and_declared_indicators(catalog):
 @pytest.mark.parametrize("row, expected", [
     ("IFC.MSME.NUM,ATLANTIS,2020,1,enterprises,S,https://x.org,CC0,2026-01-01,,,", "country 'ATLANTIS'"),
     ("IFC.MSME.NUM,WLD,2020,1,enterprises,S,https://x.org,CC0,2026-01-01,,,", "country 'WLD'"),
-    ("IFC.MSME.NUM,KAZ,2020,many,enterprises,S,https://x.org,CC0,2026-01-01,,,", "value 'many' is not a number"),
+    ("IFC.MSME.NUM,KAZ,2020,many,enterprises,S,https://x.org,CC0,2026-01-01,,,", "value 'many' is not a plain number"),
+    ("IFC.MSME.NUM,KAZ,2020,\"0,13\",enterprises,S,https://x.org,CC0,2026-01-01,,,", "value '0,13' is not a plain"),
+    ("IFC.MSME.NUM,KAZ,2020,\"1.234,5\",enterprises,S,https://x.org,CC0,2026-01-01,,,", "value '1.234,5'"),
+    ("SP.POP.TOTL,KAZ,2020,1,persons,S,https://x.org,CC0,2026-01-01,,,", "context series"),
+    ("ifc.msme.num,KAZ,2020,1,firms,S,https://x.org,CC0,2026-01-01,,sme,", "only in letter case"),
+    ("IFC.MSME.NUM,KAZ,2020,1,enterprises,S,https://x.org,CC0,2026-W01-1,,,", "not a date"),
     ("IFC.MSME.NUM,KAZ,1066,1,enterprises,S,https://x.org,CC0,2026-01-01,,,", "year '1066'"),
     ("IFC.MSME.NUM,KAZ,2031,1,enterprises,S,https://x.org,CC0,2026-01-01,,,", "year '2031'"),
     ("IFC.MSME.NUM,KAZ,2020,1,firms,S,https://x.org,CC0,2026-01-01,,,", "differs from the catalogue's"),
@@ -221,3 +226,67 @@ def test_the_readme_documents_the_template_with_lines_of_the_example():
     assert block[0] == example[0] == ",".join([*national.REQUIRED, *national.OPTIONAL])
     assert all(line in example for line in block)
     assert "python -m etl import ministry_figures.csv" in readme
+
+
+def test_a_record_spanning_lines_is_reported_at_its_first_line(catalog):
+    text = template('IFC.MSME.NUM,KAZ,2019,x,enterprises,"Ministry\nof Economy",https://x.org,CC0,2026-01-01,,,')
+    message = str(pytest.raises(SourceError, national.read, text, "f.csv", catalog).value)
+    assert "line 2:" in message and "line 3" not in message
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (GOOD.replace("Bureau of National Statistics", "Министерство").encode("cp1251"), "not UTF-8"),
+    (GOOD.encode("utf-16"), "UTF-16"),
+    (GOOD.replace(",", ";").encode("utf-8"), "separated by semicolons"),
+])
+def test_files_in_other_encodings_or_separators_are_refused_clearly(tmp_path, db_path, capsys, raw, expected):
+    assert main(["build"]) == 0
+    before = db_path.read_bytes()
+    path = tmp_path / "ministry.csv"
+    path.write_bytes(raw)
+    assert main(["import", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "ministry.csv" in err and expected in err and "Traceback" not in err
+    assert db_path.read_bytes() == before
+
+
+def test_utf8_names_are_kept(tmp_path, db_path):
+    assert main(["build"]) == 0
+    text = GOOD.replace("Bureau of National Statistics", "Министерство экономики")
+    assert main(["import", str(write(tmp_path, "\ufeff" + text))]) == 0
+    assert "Министерство экономики" in set(read_contents(db_path).national["source_name"])
+
+
+def test_a_catalogue_change_sets_aside_what_no_longer_fits_instead_of_failing_the_build(tmp_path, db_path, catalog):
+    from dataclasses import replace
+
+    obs = national.read(GOOD, "figures.csv", catalog, today=date(2026, 11, 22))
+    changed = replace(catalog, indicators=tuple(replace(i, unit="firms") if i.code == "IFC.MSME.NUM" else i
+                                                for i in catalog.indicators))
+    kept, declared, notes = national.reconcile(obs.observations, obs.indicators, changed)
+    assert list(kept["indicator"]) == ["NAT.TECHPARK.FIRMS"] and list(declared["code"]) == ["NAT.TECHPARK.FIRMS"]
+    assert notes == ["set aside 1 national figure(s) of IFC.MSME.NUM from figures.csv (lines 2): the catalogue "
+                     "changed its unit, area or country; fix and import the file again"]
+    from sti.catalog import Indicator
+    adopted = replace(catalog, indicators=(*catalog.indicators, Indicator(
+        code="NAT.TECHPARK.FIRMS", name="x", unit="firms", source="ncses", source_code="x", areas=("ecosystem",),
+        higher_is_better=True, definition="d")))
+    kept, declared, notes = national.reconcile(obs.observations, obs.indicators, adopted)
+    assert len(kept) == 2 and declared.empty and "now in the catalogue with the same unit" in notes[0]
+
+
+def test_a_figure_of_an_indicator_in_two_areas_is_listed_once(tmp_path, db_path):
+    assert main(["build"]) == 0
+    two = template("IC.BUS.NREG,KAZ,2023,5,businesses,S,https://x.org,CC0,2026-01-01,,,")
+    assert main(["import", str(write(tmp_path, two))]) == 0
+    from sti.db import connect_readonly
+
+    con = connect_readonly(db_path)
+    try:
+        everything = queries.national_figures(con, ["KAZ"], None)
+        eco = queries.national_figures(con, ["KAZ"], "ecosystem")
+        inv = queries.national_figures(con, ["KAZ"], "investment")
+    finally:
+        con.close()
+    assert len(everything) == len(eco) == len(inv) == 1
+    assert everything["area"].iloc[0] == "ecosystem, investment"

@@ -19,6 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
@@ -36,6 +37,8 @@ MAX_ROWS = 100_000
 MAX_ERRORS_SHOWN = 25
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,39}$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")  # a point decimal, no thousands separators
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass
@@ -52,6 +55,22 @@ def _header(text: str) -> list[str]:
 
 def recognise(text: str) -> bool:
     return set(REQUIRED) <= set(_header(text))
+
+
+def check_bytes(raw: bytes, origin: str) -> None:
+    """The template must be UTF-8 (with or without BOM): a guessed encoding would store ministry names garbled."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise SourceError(origin, "is UTF-16: save it as 'CSV UTF-8 (comma delimited)'", 1)
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(origin, f"is not UTF-8 (byte {exc.start}): save it as 'CSV UTF-8 (comma delimited)'") \
+            from None
+
+
+def looks_semicolon_separated(text: str) -> bool:
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    return set(REQUIRED) <= {h.strip().lower() for h in first.split(";")}
 
 
 def read(text: str, origin: str, catalog: Catalog, today: date | None = None) -> NationalFile:
@@ -72,8 +91,11 @@ def read(text: str, origin: str, catalog: Catalog, today: date | None = None) ->
     declared: dict[str, tuple[str, str, str, int]] = {}  # code -> (name, unit, area, first line)
     seen: dict[tuple, int] = {}
     imported_at = utc_now()
-    for record in reader:
-        line = reader.line_num
+    while True:
+        line = reader.line_num + 1  # where the record starts (a quoted cell may span lines)
+        record = next(reader, None)
+        if record is None:
+            break
         if not any(cell.strip() for cell in record):
             continue
         if len(rows) >= MAX_ROWS:
@@ -86,9 +108,13 @@ def read(text: str, origin: str, catalog: Catalog, today: date | None = None) ->
         code = cell["indicator"]
         if not _CODE.match(code):
             problems.append(f"indicator {code!r} is not a code (letters, digits, . _ -; up to 40)")
+        elif code not in known and code.casefold() in {k.casefold() for k in known}:
+            problems.append(f"indicator {code!r} differs from a catalogue code only in letter case")
         elif code in known:
             ind = known[code]
-            if ind.derived or ind.is_categorical:
+            if ind.kind != "indicator":
+                problems.append(f"{code} is a context series (a denominator), not an area indicator")
+            elif ind.derived or ind.is_categorical:
                 problems.append(f"{code} is computed by the monitor or a coded status; give its inputs instead")
             elif cell["unit"].casefold() != ind.unit.casefold():
                 problems.append(f"unit {cell['unit']!r} differs from the catalogue's {ind.unit!r} for {code}: "
@@ -111,18 +137,18 @@ def read(text: str, origin: str, catalog: Catalog, today: date | None = None) ->
         year = cell["year"]
         if not (year.isdigit() and FIRST_YEAR <= int(year) <= today.year):
             problems.append(f"year {year!r} is not a year between {FIRST_YEAR} and {today.year}")
-        try:
-            value = float(cell["value"].replace(",", "")) if cell["value"] else math.nan
-        except ValueError:
-            value = math.nan
+        value = float(cell["value"]) if _NUMBER.match(cell["value"]) else math.nan
         if not math.isfinite(value):
-            problems.append(f"value {cell['value']!r} is not a number")
+            problems.append(f"value {cell['value']!r} is not a plain number (a point before decimals, no "
+                            "thousands separators)")
         for name in ("source_name", "licence"):
             if not cell[name]:
                 problems.append(f"{name} is empty")
         if not _URL.match(cell["source_url"]):
             problems.append(f"source_url {cell['source_url']!r} is not an http(s) address")
         try:
+            if not _DATE.match(cell["retrieved"]):
+                raise ValueError(cell["retrieved"])
             retrieved = date.fromisoformat(cell["retrieved"])
             if retrieved > today:
                 problems.append(f"retrieved {cell['retrieved']} is in the future")
@@ -141,7 +167,7 @@ def read(text: str, origin: str, catalog: Catalog, today: date | None = None) ->
                      "unit": known[code].unit if code in known else cell["unit"],
                      "source_name": cell["source_name"], "source_url": cell["source_url"],
                      "licence": cell["licence"], "retrieved": retrieved, "note": cell.get("note", ""),
-                     "file": origin, "line": line, "imported_at": imported_at})
+                     "file": Path(origin).name, "line": line, "imported_at": imported_at})
     if errors:
         shown = errors[:MAX_ERRORS_SHOWN]
         more = f"\n  … and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
@@ -150,7 +176,8 @@ def read(text: str, origin: str, catalog: Catalog, today: date | None = None) ->
     if not rows:
         raise SourceError(origin, "the template holds no rows")
     return NationalFile(origin=origin, observations=pd.DataFrame(rows, columns=OBSERVATION_COLUMNS),
-                        indicators=pd.DataFrame([(c, n, u, a, origin) for c, (n, u, a, _) in declared.items()],
+                        indicators=pd.DataFrame([(c, n, u, a, Path(origin).name)
+                                                 for c, (n, u, a, _) in declared.items()],
                                                 columns=INDICATOR_COLUMNS))
 
 
@@ -194,3 +221,27 @@ def normalise(obs: pd.DataFrame) -> pd.DataFrame:
     out["retrieved"] = pd.to_datetime(out["retrieved"]).dt.date
     out["imported_at"] = pd.to_datetime(out["imported_at"]).astype("datetime64[us]")
     return out.sort_values(["indicator", "country", "year", "source_name"], kind="stable").reset_index(drop=True)
+
+
+def reconcile(obs: pd.DataFrame, ind: pd.DataFrame, catalog: Catalog) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Kept national figures against the current catalogue (it may have changed since they were imported): a
+    declared code the catalogue now holds becomes a catalogue indicator when the units agree; figures whose unit no
+    longer matches, or whose country or area is gone, are set aside with a message naming their file and lines."""
+    known = {i.code: i for i in catalog.indicators}
+    states = {c.code for c in catalog.countries if c.role in STATE_ROLES}
+    messages = []
+    taken = ind[ind["code"].isin(known)] if len(ind) else ind
+    for row in taken.itertuples(index=False):
+        if row.unit.casefold() == known[row.code].unit.casefold():
+            messages.append(f"{row.code} is now in the catalogue with the same unit: its national figures are kept")
+    ind = ind[~ind["code"].isin(known) & ind["area"].isin(AREA_IDS)] if len(ind) else ind
+    if not len(obs):
+        return obs, ind, messages
+    unit = obs["indicator"].map({k: v.unit.casefold() for k, v in known.items()})
+    declared = obs["indicator"].isin(set(ind["code"]))
+    fits = (declared | (unit.notna() & (unit == obs["unit"].str.casefold()))) & obs["country"].isin(states)
+    for (file, code), group in obs[~fits].groupby(["file", "indicator"]):
+        messages.append(f"set aside {len(group)} national figure(s) of {code} from {file} (lines "
+                        f"{', '.join(map(str, group['line']))}): the catalogue changed its unit, area or country; "
+                        "fix and import the file again")
+    return obs[fits].reset_index(drop=True), ind.reset_index(drop=True), messages
