@@ -265,8 +265,8 @@ def test_a_catalogue_change_sets_aside_what_no_longer_fits_instead_of_failing_th
                                                 for i in catalog.indicators))
     kept, declared, notes = national.reconcile(obs.observations, obs.indicators, changed)
     assert list(kept["indicator"]) == ["NAT.TECHPARK.FIRMS"] and list(declared["code"]) == ["NAT.TECHPARK.FIRMS"]
-    assert notes == ["set aside 1 national figure(s) of IFC.MSME.NUM from figures.csv (lines 2): the catalogue "
-                     "changed its unit, area or country; fix and import the file again"]
+    assert notes == [("set aside 1 national figure(s) of IFC.MSME.NUM from figures.csv (lines 2): the catalogue "
+                      "changed its unit, area or country; fix and import the file again")]
     from sti.catalog import Indicator
     adopted = replace(catalog, indicators=(*catalog.indicators, Indicator(
         code="NAT.TECHPARK.FIRMS", name="x", unit="firms", source="ncses", source_code="x", areas=("ecosystem",),
