@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from etl.series import Series, utc_now
@@ -22,8 +23,8 @@ from sti.db import Contents, empty_contents, read_contents, write_database
 
 _LEADING_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 _DATA_TO = re.compile(r"data to (\d{4})")
-ZERO_FILL_ROLES = ("member", "observer", "neighbour")
-NATIONAL_RUN_SOURCE = "national"  # etl_run.source of imports of users' national figures  # states; aggregates are only what the publisher gives
+ZERO_FILL_ROLES = ("member", "observer", "neighbour")  # states; aggregates are only what the publisher gives
+NATIONAL_RUN_SOURCE = "national"  # etl_run.source of imports of users' national figures
 
 
 @dataclass
@@ -244,7 +245,12 @@ def apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Out
           national_files: list | None = None) -> list[Outcome]:
     """Merge series (and users' national figures) into the database at `path` and write it atomically. `fresh`
     starts the publishers' series from empty; national figures are the user's own and are always kept."""
-    stored = read_contents(path)
+    try:
+        stored = read_contents(path)
+    except duckdb.Error:
+        if not fresh:
+            raise
+        stored = empty_contents()  # --fresh over an unreadable file: nothing to keep, as before national figures
     current = replace(empty_contents(), national=stored.national,
                       national_indicators=stored.national_indicators) if fresh else stored
     if not series and (metadata is None or metadata.empty) and not national_files and current.observations.empty \
