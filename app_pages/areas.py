@@ -122,7 +122,8 @@ else:
         if area.id == "sme":
             enterprise_section()
         membership_section([i for i in indicators if i.is_categorical])
-        indicator_views([i for i in indicators if not i.is_categorical])
+        # what the index uses first (certificates per million people before the raw counts), catalogue order within
+        indicator_views(sorted((i for i in indicators if not i.is_categorical), key=lambda i: not i.scored))
     else:
         st.info("Select at least one state in the sidebar.", icon=":material/info:")
 if view.countries:
