@@ -1,6 +1,9 @@
 """The unit the ETL moves around: one indicator's whole series from one publisher response or file, one vintage."""
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -76,3 +79,25 @@ class Parsed:
     series: list[Series] = field(default_factory=list)
     metadata: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def header_cells(text: str) -> list[str]:
+    """The first line's cells, stripped ([] where it is not CSV at all): what `recognise` functions look at."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    try:
+        return [cell.strip() for cell in next(csv.reader([first]), [])]
+    except csv.Error:
+        return []
+
+
+def csv_records(text: str, origin: str) -> Iterator[tuple[int, list[str]]]:
+    """(line, stripped cells) of each data row after the header; blank rows skipped, a row whose width differs from
+    the header's refused with its line (a truncated or shifted row)."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    width = len(next(reader, []))
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            raise SourceError(origin, f"expected {width} fields, found {len(row)}", reader.line_num)
+        yield reader.line_num, [cell.strip() for cell in row]

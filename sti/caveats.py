@@ -27,11 +27,8 @@ def covers_indicator(caveat: Caveat, catalog: Catalog, code: str) -> bool:
                for ind in _lineage(catalog, code))
 
 
-def applies(caveat: Caveat, catalog: Catalog, indicator: str, country: str | None = None,
-            year: int | None = None) -> bool:
-    """Does the caveat cover this value? A missing country or year (a whole series) matches any restriction."""
-    if not covers_indicator(caveat, catalog, indicator):
-        return False
+def _in_scope(caveat: Caveat, country: str | None, year: int | None) -> bool:
+    """The caveat's state and year restrictions; a missing country or year (a whole series) matches any."""
     if caveat.countries and country is not None and country not in caveat.countries:
         return False
     if year is not None:
@@ -40,6 +37,12 @@ def applies(caveat: Caveat, catalog: Catalog, indicator: str, country: str | Non
         if caveat.last_year is not None and year > caveat.last_year:
             return False
     return True
+
+
+def applies(caveat: Caveat, catalog: Catalog, indicator: str, country: str | None = None,
+            year: int | None = None) -> bool:
+    """Does the caveat cover this value?"""
+    return covers_indicator(caveat, catalog, indicator) and _in_scope(caveat, country, year)
 
 
 def _rows(frame: pd.DataFrame) -> list[tuple[str, str | None, int | None]]:
@@ -51,10 +54,18 @@ def _rows(frame: pd.DataFrame) -> list[tuple[str, str | None, int | None]]:
             for i, c, y in zip(frame["indicator"], countries, years)]
 
 
+def _covering(catalog: Catalog, keys) -> dict[str, list[Caveat]]:
+    """Per indicator of the keys, the caveats on any of its values: most indicators have none, so rows of those
+    are settled without looking at country or year (this runs on every chart of every rerun)."""
+    return {code: [c for c in catalog.caveats if covers_indicator(c, catalog, code)] for code in {k[0] for k in keys}}
+
+
 def for_frame(catalog: Catalog, frame: pd.DataFrame) -> list[Caveat]:
     """The caveats that apply to at least one row of an observations-like frame (indicator[, country, year])."""
     keys = set(_rows(frame))
-    return [c for c in catalog.caveats if any(applies(c, catalog, *k) for k in keys)]
+    covering = _covering(catalog, keys)
+    hit = {c.id for ind, country, year in keys for c in covering[ind] if _in_scope(c, country, year)}
+    return [c for c in catalog.caveats if c.id in hit]
 
 
 def for_indicator(catalog: Catalog, code: str) -> list[Caveat]:
@@ -64,10 +75,12 @@ def for_indicator(catalog: Catalog, code: str) -> list[Caveat]:
 
 def per_row(catalog: Catalog, frame: pd.DataFrame) -> list[str]:
     """For each row, the notes of the caveats on that value joined by ' | ' ('' where none): the export column."""
+    rows = _rows(frame)
+    covering = _covering(catalog, rows)
     cache: dict[tuple, str] = {}
     out = []
-    for key in _rows(frame):
+    for key in rows:
         if key not in cache:
-            cache[key] = " | ".join(c.text() for c in catalog.caveats if applies(c, catalog, *key))
+            cache[key] = " | ".join(c.text() for c in covering[key[0]] if _in_scope(c, key[1], key[2]))
         out.append(cache[key])
     return out

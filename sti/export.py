@@ -39,9 +39,7 @@ def tidy(frame: pd.DataFrame, catalog: Catalog, unit: str | None = None) -> pd.D
     else:
         units = {i.code: i.unit for i in catalog.indicators}
         out["unit"] = out["indicator"].map(units)
-    out["licence"] = out["source"].map({s.id: s.licence for s in catalog.sources})
-    out["citation"] = out["source"].map({s.id: s.citation for s in catalog.sources})
-    out["caveats"] = caveats.per_row(catalog, out)
+    out = with_provenance(out, catalog)
     extra = [c for c in out.columns if c not in TIDY_COLUMNS + PROVENANCE_COLUMNS and c != "retrieved_at"]
     return out[TIDY_COLUMNS + PROVENANCE_COLUMNS + extra].reset_index(drop=True)
 

@@ -18,11 +18,9 @@ The file has no release date: the vintage is "v3.0 (data to <latest year>)".
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 
-from etl.series import Parsed, Series, SourceError, frame, parse_year, reject_duplicates
+from etl.series import Parsed, Series, SourceError, csv_records, frame, header_cells, parse_year, reject_duplicates
 from sti.catalog import Catalog
 
 SOURCE = "cow_igo"
@@ -47,19 +45,13 @@ def parse(files: list[tuple[str, str]], catalog: Catalog) -> Parsed:
     unknown: set[str] = set()
     years: list[int] = []
     for origin, text in files:
-        reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-        header = [h.strip() for h in next(reader, [])]
+        header = header_cells(text)
         if header[:3] != HEADER:
             raise SourceError(origin, "the header does not start with ioname,orgname,year: not a COW IGO-year file", 1)
         states = [(i, name, catalog.resolve_country(None, name)) for i, name in enumerate(header)
                   if i >= 3 and name not in ORG_COLUMNS]
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                raise SourceError(origin, f"expected {len(header)} fields, found {len(row)}", line)
-            ioname, year = row[0].strip(), _year(row[2], origin, line)
+        for line, row in csv_records(text, origin):
+            ioname, year = row[0], _year(row[2], origin, line)
             years.append(year)
             indicator = catalog.by_source_code(SOURCE, ioname)
             if indicator is None:

@@ -15,10 +15,17 @@ Each ISO Survey edition adds the year it is named after, so the vintage is "<lat
 """
 from __future__ import annotations
 
-import csv
-import io
-
-from etl.series import Parsed, Series, SourceError, frame, parse_number, parse_year, reject_duplicates
+from etl.series import (
+    Parsed,
+    Series,
+    SourceError,
+    csv_records,
+    frame,
+    header_cells,
+    parse_number,
+    parse_year,
+    reject_duplicates,
+)
 from sti.catalog import Catalog
 
 SOURCE = "iso_survey"
@@ -26,11 +33,6 @@ COUNTS = ["ISO 14001 certificate", "ISO/IEC 27001 certificate", "ISO 9001 certif
 REGION = "World"  # the re-publisher's region label
 COUNTRY_HEADER = ["country", "year", *COUNTS, REGION]
 INDUSTRY_HEADER = ["country", "year", "industry", "ISO 9001", "ISO 14001", "ISO/IEC 27001", "obs"]
-
-
-def _header(text: str) -> list[str]:
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    return [cell.strip() for cell in next(csv.reader([first.rstrip("\r")]), [])]
 
 
 def _kind(header: list[str]) -> str:
@@ -42,10 +44,7 @@ def _kind(header: list[str]) -> str:
 
 
 def recognise(name: str, text: str) -> bool:
-    try:
-        return bool(_kind(_header(text)))
-    except Exception:  # noqa: BLE001 - recognising must never fail an import
-        return False
+    return bool(_kind(header_cells(text)))
 
 
 def parse(files: list[tuple[str, str]], catalog: Catalog) -> Parsed:
@@ -54,7 +53,7 @@ def parse(files: list[tuple[str, str]], catalog: Catalog) -> Parsed:
     records: dict[str, list[tuple[str, int, float]]] = {}
     skipped: set[str] = set()
     for origin, text in files:
-        header = _header(text)
+        header = header_cells(text)
         kind = _kind(header)
         if kind == "industry":
             parsed.notes.append(f"{origin}: sector breakdown recognised, not used by the monitor")
@@ -82,16 +81,9 @@ def parse(files: list[tuple[str, str]], catalog: Catalog) -> Parsed:
 
 def _read_country_file(text: str, origin: str, header: list[str], catalog: Catalog,
                        records: dict[str, list[tuple[str, int, float]]], skipped: set[str]) -> None:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    next(reader)
     seen: dict[tuple[str, int], int] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise SourceError(origin, f"expected {len(header)} fields, found {len(row)}", line)
-        cells = dict(zip(header, (cell.strip() for cell in row)))
+    for line, row in csv_records(text, origin):
+        cells = dict(zip(header, row))
         year = parse_year(cells["year"], origin, line)
         country = catalog.resolve_country(None, cells["country"])
         if country is None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.series import SourceError, utc_now
+from etl.series import SourceError, header_cells, utc_now
 from sti.catalog import AREA_IDS, Catalog
 
 REQUIRED = ("indicator", "country", "year", "value", "unit", "source_name", "source_url", "licence", "retrieved")
@@ -49,8 +49,7 @@ class NationalFile:
 
 
 def _header(text: str) -> list[str]:
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    return [h.strip().lower() for h in next(csv.reader([first]), [])]
+    return [h.lower() for h in header_cells(text)]
 
 
 def recognise(text: str) -> bool:

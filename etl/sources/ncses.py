@@ -24,12 +24,10 @@ Special values (README): `i` imputed and `r` revised may follow a number: the fl
 """
 from __future__ import annotations
 
-import csv
 import html
-import io
 import re
 
-from etl.series import Parsed, Series, SourceError, frame, parse_number, reject_duplicates
+from etl.series import Parsed, Series, SourceError, csv_records, frame, header_cells, parse_number, reject_duplicates
 from sti.catalog import Catalog
 
 SOURCE = "ncses"
@@ -46,11 +44,6 @@ _FOOTNOTE = re.compile(r"<sup>.*?</sup>|<[^>]*>", re.IGNORECASE)  # `EU-27<sup>b
 _VALUE = re.compile(r"^(?P<number>[-+]?\d+(?:\.\d+)?)?\s*(?P<flags>(?:[irD]\s*)*)$")
 
 
-def _header(text: str) -> list[str]:
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    return [cell.strip() for cell in next(csv.reader([first.rstrip("\r")]), [])]
-
-
 def _kind(header: list[str]) -> str:
     if header == PCT_HEADER:
         return "pct"
@@ -60,10 +53,7 @@ def _kind(header: list[str]) -> str:
 
 
 def recognise(name: str, text: str) -> bool:
-    try:
-        return bool(_kind(_header(text)))
-    except Exception:  # noqa: BLE001 - recognising must never fail an import
-        return False
+    return bool(_kind(header_cells(text)))
 
 
 def _entity(segment: str) -> str:
@@ -89,18 +79,11 @@ def _cell(text: str, origin: str, line: int) -> float | None:
 
 
 def _rows(text: str, origin: str, table: str):
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    width = len(next(reader))
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != width:
-            raise SourceError(origin, f"expected {width} fields, found {len(row)}", reader.line_num)
-        if row[0].strip() != table:
-            raise SourceError(origin, f"table_id {row[0].strip()!r} where {table} was expected: the monitor reads "
-                                      f"{EDITION} tables SINV-11 ({PCT_TABLE}) and SPBS-33 ({ARTICLES_TABLE})",
-                              reader.line_num)
-        yield reader.line_num, [cell.strip() for cell in row]
+    for line, row in csv_records(text, origin):
+        if row[0] != table:
+            raise SourceError(origin, f"table_id {row[0]!r} where {table} was expected: the monitor reads "
+                                      f"{EDITION} tables SINV-11 ({PCT_TABLE}) and SPBS-33 ({ARTICLES_TABLE})", line)
+        yield line, row
 
 
 def _pct(text: str, origin: str, catalog: Catalog, skipped: set[str]) -> list[tuple[str, int, float]]:
@@ -140,7 +123,7 @@ def _pct(text: str, origin: str, catalog: Catalog, skipped: set[str]) -> list[tu
 
 def _articles(text: str, origin: str, catalog: Catalog, skipped: set[str], unused: set[str]
               ) -> dict[str, list[tuple[str, int, float]]]:
-    header = _header(text)
+    header = header_cells(text)
     years = {i: int(m.group(1)) for i, h in enumerate(header) if (m := _YEAR_COLUMN.match(h))}
     records: dict[str, list[tuple[str, int, float]]] = {}
     for line, row in _rows(text, origin, ARTICLES_TABLE):
@@ -171,7 +154,7 @@ def _articles(text: str, origin: str, catalog: Catalog, skipped: set[str], unuse
 def parse(files: list[tuple[str, str]], catalog: Catalog) -> Parsed:
     by_kind: dict[str, tuple[str, str]] = {}
     for origin, text in files:
-        kind = _kind(_header(text))
+        kind = _kind(header_cells(text))
         if not kind:
             raise SourceError(origin, f"the header is neither SINV-11's '{','.join(PCT_HEADER)}' nor SPBS-33's "
                                       f"'table_id,row_id,{ARTICLES_PATH},…,field_<year>…'", 1)

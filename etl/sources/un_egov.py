@@ -19,12 +19,20 @@ note, not refused (2010 has gaps up to 0.003 in the source itself).
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import PurePosixPath
 
-from etl.series import Parsed, Series, SourceError, frame, parse_number, parse_year, reject_duplicates
+from etl.series import (
+    Parsed,
+    Series,
+    SourceError,
+    csv_records,
+    frame,
+    header_cells,
+    parse_number,
+    parse_year,
+    reject_duplicates,
+)
 from sti.catalog import Catalog
 
 SOURCE = "un_egov"
@@ -42,16 +50,8 @@ EGDI_TOLERANCE = 0.005
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 
-def _header(text: str) -> list[str]:
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    return [cell.strip() for cell in next(csv.reader([first.rstrip("\r")]), [])]
-
-
 def recognise(name: str, text: str) -> bool:
-    try:
-        return _header(text) in (DATA_CENTER, WITH_CODE, UNU)
-    except Exception:  # noqa: BLE001 - recognising must never fail an import
-        return False
+    return header_cells(text) in (DATA_CENTER, WITH_CODE, UNU)
 
 
 def _edition_from_name(origin: str) -> int:
@@ -79,22 +79,15 @@ def parse(files: list[tuple[str, str]], catalog: Catalog) -> Parsed:
     edition_file: dict[int, str] = {}
     skipped: set[str] = set()
     for origin, text in files:
-        header = _header(text)
+        header = header_cells(text)
         if header not in (DATA_CENTER, WITH_CODE, UNU):
             raise SourceError(origin, "the header is none of the UN E-Government layouts (Data Center export "
                                       f"'{','.join(DATA_CENTER)}'[,CODE] or UNU-EGOV '{','.join(UNU)}')", 1)
         unu = header == UNU
         file_edition = _edition_from_name(origin) if unu else None
-        reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-        next(reader)
         seen_editions: set[int] = set()
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                raise SourceError(origin, f"expected {len(header)} fields, found {len(row)}", line)
-            cells = dict(zip(header, (cell.strip() for cell in row)))
+        for line, row in csv_records(text, origin):
+            cells = dict(zip(header, row))
             if unu:
                 edition, code, name = file_edition, cells["country-code"], cells["country-name"]
             else:
