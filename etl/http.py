@@ -11,14 +11,18 @@ from urllib3.util.retry import Retry
 from etl.series import SourceError
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+RETRIES = 3
+BACKOFF_FACTOR = 0.5    # waits 0, 1, 2 s (+ up to half that in jitter) between the tries
+RETRY_AFTER_MAX = 60.0  # a server asking for a longer pause gets this much: a refresh must not hang for hours
 USER_AGENT = "ots-sti-monitor-etl (+https://github.com/; open-source STI dashboard)"
 
 
-def make_session(retries: int = 3, backoff_factor: float = 0.5) -> requests.Session:
-    """Retries 429/5xx, timeouts and resets with exponential backoff and jitter, honouring Retry-After."""
-    retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff_factor,
-                  backoff_jitter=backoff_factor / 2 if backoff_factor else 0.0, status_forcelist=RETRY_STATUSES,
-                  allowed_methods=frozenset({"GET"}), respect_retry_after_header=True, raise_on_status=False)
+def make_session(retries: int = RETRIES, backoff_factor: float | None = None) -> requests.Session:
+    """Retries 429/5xx, timeouts and resets with exponential backoff and jitter, honouring Retry-After (capped)."""
+    factor = BACKOFF_FACTOR if backoff_factor is None else backoff_factor
+    retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=factor,
+                  backoff_jitter=factor / 2, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
+                  respect_retry_after_header=True, retry_after_max=RETRY_AFTER_MAX, raise_on_status=False)
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
     session.mount("http://", adapter)
@@ -36,13 +40,20 @@ def get_text(session: requests.Session, url: str, *, params: dict[str, Any] | No
         raise SourceError(url, f"gave up after retries: {exc.__class__.__name__}") from None
     except requests.exceptions.Timeout:
         raise SourceError(url, f"no answer within {timeout:g} s (STI_HTTP_TIMEOUT), after retries") from None
+    except requests.exceptions.ChunkedEncodingError as exc:
+        # The body broke off after the headers: urllib3 only retries before the body, so this is reported.
+        raise SourceError(url, f"the connection broke off in the middle of the body (truncated): {_short(exc)}") \
+            from None
     except requests.exceptions.ConnectionError as exc:
-        raise SourceError(url, f"could not connect ({_short(exc)}), after retries") from None
+        raise SourceError(url, f"could not connect or the connection was reset ({_short(exc)}), after retries") \
+            from None
     except requests.exceptions.RequestException as exc:
         raise SourceError(url, f"request failed: {_short(exc)}") from None
     shown = response.url or url
     if response.status_code != 200:
-        raise SourceError(shown, f"HTTP {response.status_code} {response.reason or ''}".strip())
+        tries = _retries_made(response)
+        after = f" (after {tries} {'retry' if tries == 1 else 'retries'})" if tries else ""
+        raise SourceError(shown, f"HTTP {response.status_code} {response.reason or ''}".strip() + after)
     response.encoding = response.encoding or "utf-8"
     return response.text
 
@@ -60,6 +71,11 @@ def get_json(session: requests.Session, url: str, *, params: dict[str, Any] | No
             raise SourceError(shown, "answered with an empty body") from None
         raise SourceError(shown, f"answered with a body that is not valid JSON (truncated?): {exc.msg} "
                                  f"at character {exc.pos}") from None
+
+
+def _retries_made(response: requests.Response) -> int:
+    retries = getattr(response.raw, "retries", None)
+    return len(retries.history) if retries is not None else 0
 
 
 def _short(exc: Exception) -> str:
