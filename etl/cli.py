@@ -28,7 +28,9 @@ EPILOG = """environment:
   STI_OWID_BASE      Our World in Data grapher base URL (default https://ourworldindata.org/grapher)
   STI_HTTP_TIMEOUT   HTTP timeout in seconds (default 30)
 
-exit codes: 0 success, 1 a file or series failed (details above the summary), 2 usage error"""
+exit codes: 0 success (a series the publisher served in an older vintage than the stored one keeps the stored
+  data, with a warning), 1 a file or series failed (which and why above the summary: an import then writes
+  nothing, a refresh writes the series that succeeded), 2 usage error"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,6 +122,11 @@ class UsageError(Exception):
     pass
 
 
+def _say_waiting() -> None:
+    print("waiting: another ETL run is writing the database; this one merges into its result when it is done",
+          file=sys.stderr)
+
+
 def _progress(total: int, desc: str, unit: str) -> tqdm:
     """A progress bar on stderr, shown only on a terminal (disable=None), so logs and CI stay clean."""
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=None, leave=False)
@@ -130,7 +137,7 @@ def _progress(total: int, desc: str, unit: str) -> tqdm:
 def cmd_build(args: argparse.Namespace, cat) -> int:
     t0 = time.perf_counter()
     path = settings.db_path()
-    build_database(path, cat, args.snapshot)
+    build_database(path, cat, args.snapshot, on_wait=_say_waiting)
     _print_database(path, time.perf_counter() - t0)
     return 0
 
@@ -153,7 +160,7 @@ def cmd_import(args: argparse.Namespace, cat) -> int:
         raise SourceError(", ".join(map(str, args.paths)), "no series found")
     path = settings.db_path()
     outcomes = load.apply(path, cat, batch.series, [], started, metadata=batch.metadata_frame(), fresh=args.fresh,
-                          national_files=batch.national)
+                          national_files=batch.national, on_wait=_say_waiting)
     _print_outcomes(outcomes)
     _print_database(path, time.perf_counter() - t0)
     return 0
@@ -177,13 +184,17 @@ def cmd_refresh(args: argparse.Namespace, cat) -> int:
     with _progress(len(wanted), "refresh", "series") as bar:
         series, failures = refresh(cat, wanted, session, on_done=bar.update)
     path = settings.db_path()
-    outcomes = load.apply(path, cat, series, failures, started)
+    outcomes = load.apply(path, cat, series, failures, started, on_wait=_say_waiting)
     _print_outcomes(outcomes)
     if path.exists():
         _print_database(path, time.perf_counter() - t0)
     else:
         print(f"\nNo database written at {path}: nothing was fetched.", file=sys.stderr)
     failed = [o for o in outcomes if o.status == "failed"]
+    refused = [o for o in outcomes if o.status == "skipped" and o.message.startswith("refused")]
+    if refused:
+        print(f"\n{len(refused)} of {len(wanted)} series came back older than the stored vintage; the stored "
+              "data was kept (not an error: the publisher served an older release).", file=sys.stderr)
     if failed:
         print(f"\n{len(failed)} of {len(wanted)} series failed and kept their stored data.", file=sys.stderr)
         return 1
@@ -241,6 +252,8 @@ def _print_outcomes(outcomes: list[Outcome]) -> None:
     for o in outcomes:
         if o.status == "failed":
             print(f"failed: {o.indicator} from {o.origin}: {o.message}", file=sys.stderr)
+        elif o.status == "skipped" and o.message.startswith("refused"):
+            print(f"warning: {o.indicator} from {o.origin}: {o.message}", file=sys.stderr)
 
 
 def _print_database(path: Path, seconds: float | None) -> None:

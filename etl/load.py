@@ -8,6 +8,7 @@ never stored in the snapshot.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from etl.series import Series, utc_now
 from etl.sources import national
 from sti import queries
 from sti.catalog import Catalog
-from sti.db import Contents, empty_contents, read_contents, write_database
+from sti.db import Contents, empty_contents, read_contents, write_database, writer_lock
 
 _LEADING_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 _DATA_TO = re.compile(r"data to (\d{4})")
@@ -241,10 +242,18 @@ def national_notes(messages: list[str]) -> list[Outcome]:
 
 
 def apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Outcome], started: datetime, *,
-          metadata: pd.DataFrame | None = None, fresh: bool = False,
-          national_files: list | None = None) -> list[Outcome]:
+          metadata: pd.DataFrame | None = None, fresh: bool = False, national_files: list | None = None,
+          on_wait: Callable[[], None] | None = None) -> list[Outcome]:
     """Merge series (and users' national figures) into the database at `path` and write it atomically. `fresh`
-    starts the publishers' series from empty; national figures are the user's own and are always kept."""
+    starts the publishers' series from empty; national figures are the user's own and are always kept. Holds the
+    writer lock from reading to swapping, so a concurrent run's series are merged, never lost."""
+    with writer_lock(path, on_wait=on_wait):
+        return _apply(path, catalog, series, failures, started, metadata=metadata, fresh=fresh,
+                      national_files=national_files)
+
+
+def _apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Outcome], started: datetime, *,
+           metadata: pd.DataFrame | None, fresh: bool, national_files: list | None) -> list[Outcome]:
     try:
         stored = read_contents(path)
     except duckdb.Error:

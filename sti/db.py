@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +23,70 @@ class DataCheckError(RuntimeError):
         self.problems = problems
         super().__init__("the new database failed its checks, the previous one is kept:\n  - " +
                          "\n  - ".join(problems))
+
+
+class DatabaseBusy(TimeoutError):
+    """Another ETL run held the database's writer lock for longer than we were willing to wait."""
+
+
+WRITER_WAIT = 600.0  # seconds a second writer waits for the first; writes of the bundled data take about a second
+
+
+@contextmanager
+def writer_lock(path: Path, *, wait: float = WRITER_WAIT,
+                on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """One writer at a time per database file, from reading what is stored to swapping in the new file, so two
+    runs at once never lose each other's series: the second waits, then merges into what the first wrote.
+
+    An OS file lock, which the kernel releases when its process ends (even by kill -9), so it never goes stale.
+    Whatever `.writing` files lie beside the database once we hold it were left by writers that died mid-write."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(f"another ETL run has been writing {path} for over {wait:g} s; try again when "
+                                   "it has finished")
+            if on_wait and not told:
+                on_wait()
+                told = True
+            time.sleep(0.05)
+        try:
+            for stale in path.parent.glob(f".{path.name}.*.writing*"):
+                stale.unlink(missing_ok=True)
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        if os.name == "nt":  # pragma: no cover - Windows
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # BlockingIOError on POSIX, PermissionError on Windows: held by another process
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if os.name == "nt":  # pragma: no cover - Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
@@ -86,6 +153,7 @@ def write_database(path: Path, catalog: Catalog, contents: Contents) -> None:
 
     A failure at any point (bad data, a crash, kill -9) leaves the previous file as it was: readers holding it
     open keep their view, and the next reader opens either the old or the new file, never a half-written one.
+    Callers that read the stored data to merge into it hold `writer_lock` around both.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.writing")  # unique per writer

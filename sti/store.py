@@ -16,11 +16,12 @@ import streamlit as st
 
 from sti import queries, settings
 from sti.catalog import catalog
-from sti.db import DataCheckError, connect_readonly, file_identity, readonly_cursor
+from sti.db import DatabaseBusy, DataCheckError, connect_readonly, file_identity, readonly_cursor
 
 log = logging.getLogger(__name__)
 _checked: dict[str, tuple] = {}  # db path -> identities of the db and the snapshot manifest when last found usable
 _lock = threading.Lock()
+BUILD_WAIT = 20.0  # seconds a page waits for an ETL run writing the database before saying so
 
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
@@ -85,7 +86,13 @@ def ensure_database() -> Path:
             log.warning("database %s is %s: building it from the bundled snapshot", path, reason)
             try:
                 with st.spinner("Building the database from the bundled snapshot (a few seconds)…"):
-                    build_database(path, catalog())
+                    build_database(path, catalog(), wait=BUILD_WAIT)
+            except DatabaseBusy:
+                if action == "build" and reason == "built from an older snapshot":
+                    st.warning("Showing data from an older snapshot: an ETL run is writing the database right now.")
+                else:
+                    raise DatabaseUnavailable(f"an ETL run is writing {path} right now; reload in a moment") \
+                        from None
             except (OSError, duckdb.Error, DataCheckError) as exc:
                 if action == "build" and reason == "built from an older snapshot":
                     st.warning(f"Showing data from an older snapshot: the database could not be rebuilt ({exc}).")
