@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from etl.series import SourceError
@@ -36,25 +38,16 @@ def get_text(session: requests.Session, url: str, *, params: dict[str, Any] | No
     """GET a body as text, or raise SourceError naming the URL and the reason (never a raw traceback)."""
     try:
         response = session.get(url, params=params, timeout=timeout)
-    except requests.exceptions.RetryError as exc:
-        raise SourceError(url, f"gave up after retries: {exc.__class__.__name__}") from None
-    except requests.exceptions.Timeout:
-        raise SourceError(url, f"no answer within {timeout:g} s (STI_HTTP_TIMEOUT), after retries") from None
-    except requests.exceptions.ChunkedEncodingError as exc:
-        # The body broke off after the headers: urllib3 only retries before the body, so this is reported.
-        raise SourceError(url, f"the connection broke off in the middle of the body (truncated): {_short(exc)}") \
-            from None
-    except requests.exceptions.ConnectionError as exc:
-        raise SourceError(url, f"could not connect or the connection was reset ({_short(exc)}), after retries") \
-            from None
     except requests.exceptions.RequestException as exc:
-        raise SourceError(url, f"request failed: {_short(exc)}") from None
+        raise SourceError(url, _failure(exc, timeout)) from None
     shown = response.url or url
     if response.status_code != 200:
         tries = _retries_made(response)
         after = f" (after {tries} {'retry' if tries == 1 else 'retries'})" if tries else ""
         raise SourceError(shown, f"HTTP {response.status_code} {response.reason or ''}".strip() + after)
-    response.encoding = response.encoding or "utf-8"
+    if "charset=" not in response.headers.get("Content-Type", "").lower():
+        # requests would guess ISO-8859-1 for text/* without a charset; JSON and the publishers' CSVs are UTF-8
+        response.encoding = "utf-8-sig"
     return response.text
 
 
@@ -71,6 +64,25 @@ def get_json(session: requests.Session, url: str, *, params: dict[str, Any] | No
             raise SourceError(shown, "answered with an empty body") from None
         raise SourceError(shown, f"answered with a body that is not valid JSON (truncated?): {exc.msg} "
                                  f"at character {exc.pos}") from None
+
+
+def _failure(exc: requests.exceptions.RequestException, timeout: float) -> str:
+    """Why a request failed, in words: requests wraps what urllib3 gave up on, so look at the innermost reason."""
+    reason = exc.args[0] if exc.args else None
+    after = ""
+    if isinstance(reason, MaxRetryError):
+        reason, after = reason.reason, ", after retries"
+    if isinstance(reason, NewConnectionError):  # before timeouts: urllib3 derives it from ConnectTimeoutError
+        why = re.search(r"\[Errno -?\d+\] ([^\"')]+)", str(reason))
+        return f"could not connect to the server{f' ({why.group(1)})' if why else ''}{after}"
+    if isinstance(exc, requests.exceptions.Timeout) or isinstance(reason, (ReadTimeoutError, ConnectTimeoutError)):
+        return f"no answer within {timeout:g} s (STI_HTTP_TIMEOUT){after}"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        # The body broke off after the headers: urllib3 only retries before the body, so this is reported.
+        return "the connection broke off in the middle of the body (truncated)"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return f"the connection was reset or closed before an answer{after}"
+    return f"request failed: {_short(exc)}"
 
 
 def _retries_made(response: requests.Response) -> int:

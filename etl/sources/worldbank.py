@@ -244,8 +244,8 @@ def fetch_pages(session: requests.Session, base: str, indicator_code: str, count
         body = http.get_json(session, url, params=params, timeout=timeout)
         header, _ = check_page(body, shown)
         pages.append(body)
-        if page >= header["pages"]:
-            return url, pages
+        if page >= header["pages"] or header["pages"] != check_page(pages[0], shown)[0]["pages"]:
+            return url, pages  # done, or paging changed mid-way: parse_api_pages says which
         if page > 1000:
             raise SourceError(url, "more than 1000 pages: paging does not end")
         page += 1
