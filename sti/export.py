@@ -9,6 +9,7 @@ import io
 import re
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from sti import caveats
 from sti.catalog import Catalog
@@ -45,7 +46,9 @@ def tidy(frame: pd.DataFrame, catalog: Catalog, unit: str | None = None) -> pd.D
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return neutralise(frame).to_csv(index=False).encode("utf-8")
+    # CRLF as RFC 4180 has it: with a bare \n the csv writer leaves a cell holding \r unquoted, and a spreadsheet
+    # starts a new row there, whose first cell could be a formula.
+    return neutralise(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
@@ -57,6 +60,11 @@ def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
             for column in clean.columns:
                 if isinstance(clean[column].dtype, pd.DatetimeTZDtype):
                     clean[column] = clean[column].dt.tz_localize(None)
+                elif clean[column].dtype == object or pd.api.types.is_string_dtype(clean[column]):
+                    # control characters cannot be stored in .xlsx; openpyxl would refuse the whole workbook
+                    clean[column] = clean[column].map(
+                        lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+            clean.columns = [ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in clean.columns]
             clean.to_excel(xl, sheet_name=name[:31], index=False)
             xl.sheets[name[:31]].freeze_panes = "A2"
     return buffer.getvalue()

@@ -4,6 +4,8 @@ import io
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sti import export, queries
 from sti.db import connect_readonly
@@ -111,3 +113,27 @@ def test_full_downloads_leave_out_sources_whose_terms_do_not_allow_it(built, db_
                                               ("Public domain (U.S. Government work)", True)])
 def test_user_licences_are_read_conservatively(licence, is_open):
     assert export.is_open_licence(licence) is is_open
+
+
+# Hostile text anywhere (a user's national figures, a publisher's note) never becomes a live formula.
+_cells = st.one_of(st.text(max_size=12), st.sampled_from(["=1+1", "+A1", "-2", "@SUM(A1)", "\t=1", "\r=1", "=cmd|'"
+                                                          " /C calc'!A0", "=HYPERLINK(\"http://x\")"]), st.none())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_cells, _cells, st.floats(min_value=-1e300, max_value=1e300)), min_size=1, max_size=8),
+       _cells.filter(lambda h: h not in ("note", "value")))
+def test_no_cell_of_a_download_is_read_as_a_formula(rows, header):
+    import csv
+    import io
+
+    import openpyxl
+
+    frame = pd.DataFrame(rows, columns=["note", header or "source", "value"]).astype({"value": "float64"})
+    for row in list(csv.reader(io.StringIO(export.csv_bytes(frame).decode("utf-8"), newline="")))[1:]:
+        assert not any(cell.startswith(export._FORMULA_START) for cell in row[:2]), row
+    book = openpyxl.load_workbook(io.BytesIO(export.workbook_bytes({"data": frame})))
+    cells = [c for row in book["data"].iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    numbers = [c.value for c in cells if c.column == 3 and c.row > 1]  # numbers stay numbers (Excel keeps 15 digits)
+    assert numbers == pytest.approx(frame["value"].tolist(), rel=1e-15, abs=0)
