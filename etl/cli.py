@@ -168,6 +168,10 @@ def cmd_import(args: argparse.Namespace, cat) -> int:
 
 def cmd_refresh(args: argparse.Namespace, cat) -> int:
     t0, started = time.perf_counter(), utc_now()
+    try:
+        settings.http_timeout()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     sources = args.source or list(SOURCES)
     wanted = [i for s in sources for i in cat.indicators_from(s)]
     if args.indicator:

@@ -190,8 +190,9 @@ def test_a_response_saved_as_several_page_files_imports_together(tmp_path, db_pa
 
 def test_non_finite_timeout_is_refused_by_name(monkeypatch, db_path, capsys):
     monkeypatch.setenv("STI_HTTP_TIMEOUT", "nan")
-    assert main(["refresh", "--indicator", "SP.POP.TOTL"]) == 1
+    assert main(["refresh", "--indicator", "SP.POP.TOTL"]) == 2  # a usage error: nothing is fetched
     assert "STI_HTTP_TIMEOUT" in capsys.readouterr().err
+    assert not db_path.exists()
 
 
 def _save(path, page):
