@@ -123,8 +123,7 @@ class UsageError(Exception):
 
 
 def _say_waiting() -> None:
-    print("waiting: another ETL run is writing the database; this one merges into its result when it is done",
-          file=sys.stderr)
+    print("waiting: another ETL run is writing the database; this one goes on when it is done", file=sys.stderr)
 
 
 def _progress(total: int, desc: str, unit: str) -> tqdm:
@@ -200,7 +199,7 @@ def cmd_refresh(args: argparse.Namespace, cat) -> int:
         print(f"\n{len(refused)} of {len(wanted)} series came back older than the stored vintage; the stored "
               "data was kept (not an error: the publisher served an older release).", file=sys.stderr)
     if failed:
-        print(f"\n{len(failed)} of {len(wanted)} series failed and kept their stored data.", file=sys.stderr)
+        print(f"\n{len(failed)} of {len(wanted)} series failed; whatever was stored for them is kept.", file=sys.stderr)
         return 1
     return 0
 

@@ -2,29 +2,44 @@
 from __future__ import annotations
 
 import json
+import random
 import re
+import time
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from etl.series import SourceError
 
-RETRY_STATUSES = (429, 500, 502, 503, 504)
+# 501 Not Implemented and 505 HTTP Version Not Supported will not change on a retry; every other 5xx may
+# (CDNs add 520-530 for an origin that is down or slow).
+RETRY_STATUSES = (429, 500, *range(502, 505), *range(506, 600))
 RETRIES = 3
 BACKOFF_FACTOR = 0.5    # waits 0, 1, 2 s (+ up to half that in jitter) between the tries
 RETRY_AFTER_MAX = 60.0  # a server asking for a longer pause gets this much: a refresh must not hang for hours
 USER_AGENT = "ots-sti-monitor-etl (+https://github.com/; open-source STI dashboard)"
 
 
+class _Retry(Retry):
+    """urllib3's Retry, except that a malformed Retry-After (`1.5`, garbage) falls back to the normal backoff
+    instead of failing the request at once."""
+
+    def get_retry_after(self, response):  # type: ignore[override]
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            return None
+
+
 def make_session(retries: int = RETRIES, backoff_factor: float | None = None) -> requests.Session:
     """Retries 429/5xx, timeouts and resets with exponential backoff and jitter, honouring Retry-After (capped)."""
     factor = BACKOFF_FACTOR if backoff_factor is None else backoff_factor
-    retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=factor,
-                  backoff_jitter=factor / 2, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
-                  respect_retry_after_header=True, retry_after_max=RETRY_AFTER_MAX, raise_on_status=False)
+    retry = _Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=factor,
+                   backoff_jitter=factor / 2, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
+                   respect_retry_after_header=True, retry_after_max=RETRY_AFTER_MAX, raise_on_status=False)
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
     session.mount("http://", adapter)
@@ -36,11 +51,23 @@ def make_session(retries: int = RETRIES, backoff_factor: float | None = None) ->
 def get_text(session: requests.Session, url: str, *, params: dict[str, Any] | None = None,
              timeout: float) -> str:
     """GET a body as text, or raise SourceError naming the URL and the reason (never a raw traceback)."""
-    try:
-        response = session.get(url, params=params, timeout=timeout)
-    except requests.exceptions.RequestException as exc:
-        raise SourceError(url, _failure(exc, timeout)) from None
-    shown = response.url or url
+    shown = requests.Request("GET", url, params=params).prepare().url or url
+    retry = session.get_adapter(shown).max_retries
+    body_retries = retry.total if isinstance(retry.total, int) else 0
+    for attempt in range(body_retries + 1):
+        try:
+            response = session.get(url, params=params, timeout=timeout)
+            break
+        except requests.exceptions.ChunkedEncodingError:
+            # The body broke off after the headers. urllib3 retries only up to the headers (requests reads the body
+            # afterwards), so this one case is retried here, with the session's own backoff.
+            if attempt == body_retries:
+                raise SourceError(shown, "the connection broke off in the middle of the body (truncated), "
+                                         "after retries") from None
+            time.sleep(retry.backoff_factor * 2 ** attempt + random.random() * retry.backoff_jitter)
+        except requests.exceptions.RequestException as exc:
+            raise SourceError(shown, _failure(exc, timeout)) from None
+    shown = response.url or shown
     if response.status_code != 200:
         tries = _retries_made(response)
         after = f" (after {tries} {'retry' if tries == 1 else 'retries'})" if tries else ""
@@ -72,14 +99,15 @@ def _failure(exc: requests.exceptions.RequestException, timeout: float) -> str:
     after = ""
     if isinstance(reason, MaxRetryError):
         reason, after = reason.reason, ", after retries"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"the secure connection failed (TLS/certificate): {_short(reason or exc)}"
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return f"the proxy refused or failed the request: {_short(reason or exc)}"
     if isinstance(reason, NewConnectionError):  # before timeouts: urllib3 derives it from ConnectTimeoutError
         why = re.search(r"\[Errno -?\d+\] ([^\"')]+)", str(reason))
         return f"could not connect to the server{f' ({why.group(1)})' if why else ''}{after}"
     if isinstance(exc, requests.exceptions.Timeout) or isinstance(reason, (ReadTimeoutError, ConnectTimeoutError)):
         return f"no answer within {timeout:g} s (STI_HTTP_TIMEOUT){after}"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        # The body broke off after the headers: urllib3 only retries before the body, so this is reported.
-        return "the connection broke off in the middle of the body (truncated)"
     if isinstance(exc, requests.exceptions.ConnectionError):
         return f"the connection was reset or closed before an answer{after}"
     return f"request failed: {_short(exc)}"

@@ -262,6 +262,9 @@ def _apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Ou
         stored = empty_contents()  # --fresh over an unreadable file: nothing to keep, as before national figures
     current = replace(empty_contents(), national=stored.national,
                       national_indicators=stored.national_indicators) if fresh else stored
+    held = set(current.observations["indicator"])
+    failures = [replace(f, message=f"{f.message}; " + ("kept the stored series" if f.indicator in held
+                                                       else "nothing was stored for it yet")) for f in failures]
     if not series and (metadata is None or metadata.empty) and not national_files and current.observations.empty \
             and not path.exists():
         # Nothing succeeded and there is nothing to keep: an empty new database would only hide the snapshot.

@@ -50,8 +50,7 @@ def refresh(catalog: Catalog, indicators: list[Indicator], session: requests.Ses
         for ind, result in pool.map(task, indicators):
             on_done()
             if isinstance(result, SourceError):
-                failures.append(Outcome(ind.code, ind.source, "failed", 0, None,
-                                        f"{result.problem}; kept the stored series", result.origin))
+                failures.append(Outcome(ind.code, ind.source, "failed", 0, None, result.problem, result.origin))
             else:
                 fetched.extend(result)
     return fetched, failures

@@ -115,7 +115,7 @@ def assert_failed(db_path, capsys, reason: str) -> str:
     line = next(x for x in err.splitlines() if x.startswith(f"failed: {FAULTY} "))
     assert "/v2/country/" in line and f"/indicator/{FAULTY}" in line, line
     assert re.search(reason, line), line
-    assert "1 of 3 series failed and kept their stored data" in err
+    assert "1 of 3 series failed; whatever was stored for them is kept" in err
     assert stored(db_path) == expected(faulty_version=1)
     status, message = last_run(db_path)[FAULTY]
     assert status == "failed" and re.search(reason, message) and "kept the stored series" in message
@@ -225,6 +225,29 @@ def test_429_with_retry_after_is_honoured(api, db_path, capsys):
     assert_recovered(db_path, capsys)
 
 
+def test_a_cdn_error_status_and_a_malformed_retry_after_are_retried(api, db_path, capsys):
+    answers = {1: status(503, **{"Retry-After": "1.5"}), 2: status(522)}  # RFC 9110 asks for whole seconds
+    api.plan[FAULTY] = lambda request, attempt, normal: answers.get(attempt)
+    assert refresh() == 0
+    assert api.attempts[FAULTY] == 3
+    assert_recovered(db_path, capsys)
+
+
+def test_the_backoff_grows_between_tries(api, db_path, capsys, monkeypatch):
+    monkeypatch.setattr(http, "BACKOFF_FACTOR", 0.2)  # waits 0, 0.4, 0.8 s (plus jitter) before tries 2, 3, 4
+    times: list[float] = []
+
+    def fault(request, attempt, normal):
+        times.append(time.monotonic())
+        return status(503)
+
+    api.plan[FAULTY] = fault
+    assert refresh() == 1
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert len(gaps) == 3 and gaps[1] >= 0.4 and gaps[2] >= 0.8, gaps
+    assert_failed(db_path, capsys, r"HTTP 503")
+
+
 def test_read_timeout_that_clears_on_retry(api, db_path, capsys, monkeypatch):
     monkeypatch.setenv("STI_HTTP_TIMEOUT", "0.5")
     api.plan[FAULTY] = lambda request, attempt, normal: stall(1.5)() if attempt == 1 else None
@@ -288,16 +311,25 @@ def test_truncated_json(api, db_path, capsys):
     assert_failed(db_path, capsys, r"not valid JSON \(truncated\?\)")
 
 
-def test_body_cut_short_of_its_content_length(api, db_path, capsys):
-    def fault(request, attempt, normal):
-        body = normal.get_data()
-        answer = Response(body[:300], content_type="application/json")
-        answer.headers["Content-Length"] = str(len(body))  # the connection closes before the promised bytes
-        return answer
+def cut_short(request, attempt, normal):
+    body = normal.get_data()
+    answer = Response(body[:300], content_type="application/json")
+    answer.headers["Content-Length"] = str(len(body))  # the connection closes before the promised bytes
+    return answer
 
-    api.plan[FAULTY] = fault
+
+def test_body_cut_short_that_clears_on_retry(api, db_path, capsys):
+    api.plan[FAULTY] = lambda request, attempt, normal: cut_short(request, attempt, normal) if attempt == 1 else None
+    assert refresh() == 0
+    assert api.attempts[FAULTY] == 2
+    assert_recovered(db_path, capsys)
+
+
+def test_body_cut_short_forever(api, db_path, capsys):
+    api.plan[FAULTY] = cut_short
     assert refresh() == 1
-    assert_failed(db_path, capsys, r"truncated")
+    assert api.attempts[FAULTY] == 4
+    assert_failed(db_path, capsys, r"broke off in the middle of the body \(truncated\), after retries")
 
 
 def mutate(change: Callable[[dict, list], None]) -> Fault:

@@ -149,7 +149,8 @@ def test_an_undated_file_never_replaces_a_dated_series(catalog):
 def test_a_first_refresh_that_fails_entirely_writes_no_database(tmp_path, catalog):
     path = tmp_path / "sti.duckdb"
     failed = [load.Outcome("SP.POP.TOTL", "worldbank", "failed", 0, None, "HTTP 503", "http://x")]
-    assert load.apply(path, catalog, [], failed, T) == failed
+    [outcome] = load.apply(path, catalog, [], failed, T)
+    assert outcome.status == "failed" and outcome.message == "HTTP 503; nothing was stored for it yet"
     assert not path.exists()
 
 

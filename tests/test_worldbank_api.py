@@ -149,7 +149,8 @@ def test_unreachable_server_is_a_message_not_a_traceback(db_path, monkeypatch, c
     monkeypatch.setattr("etl.cli.make_session", lambda: make_session(backoff_factor=0))
     assert main(["refresh", "--source", "worldbank", "--indicator", "SP.POP.TOTL"]) == 1
     err = capsys.readouterr().err
-    assert "could not connect" in err and "Traceback" not in err
+    assert "could not connect to the server (Connection refused), after retries" in err and "Traceback" not in err
+    assert "nothing was stored for it yet" in err and "kept the stored" not in err  # there was no database
 
 
 @pytest.mark.parametrize("field,value", [("pages", None), ("total", "many"), ("page", 1.5)])
