@@ -22,10 +22,11 @@ def build_database(path: Path, catalog: Catalog, snapshot_dir: Path | None = Non
                    wait: float = WRITER_WAIT, on_wait: Callable[[], None] | None = None) -> None:
     """Replace the database with the snapshot's data, keeping the national figures of the file it replaces."""
     with writer_lock(path, wait=wait, on_wait=on_wait):
-        _build(path, catalog, snapshot_dir)
+        build_locked(path, catalog, snapshot_dir)
 
 
-def _build(path: Path, catalog: Catalog, snapshot_dir: Path | None) -> None:
+def build_locked(path: Path, catalog: Catalog, snapshot_dir: Path | None = None) -> None:
+    """`build_database` for a caller that already holds the writer lock (and has just decided to build)."""
     started = utc_now()
     directory = snapshot_dir or settings.SNAPSHOT_DIR
     observations, metadata, manifest = snapshot.read_snapshot(directory)

@@ -1,7 +1,9 @@
 """The database file: read-only connections for the dashboard, and the one checked, atomic way to write it."""
 from __future__ import annotations
 
+import errno
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -40,8 +42,9 @@ def writer_lock(path: Path, *, wait: float = WRITER_WAIT,
 
     An OS file lock, which the kernel releases when its process ends (even by kill -9), so it never goes stale.
     Whatever `.writing` files lie beside the database once we hold it were left by writers that died mid-write."""
+    path = path.resolve()  # one lock per file, whichever link or relative path names it
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock_file(path.with_name(f".{path.name}.lock"))
     try:
         deadline = time.monotonic() + wait
         told = False
@@ -54,13 +57,24 @@ def writer_lock(path: Path, *, wait: float = WRITER_WAIT,
                 told = True
             time.sleep(0.05)
         try:
-            for stale in path.parent.glob(f".{path.name}.*.writing*"):
-                stale.unlink(missing_ok=True)
+            stale = re.compile(rf"\.{re.escape(path.name)}\.\d+-[0-9a-f]{{8}}\.writing(\.wal)?")
+            for leftover in path.parent.iterdir():
+                if stale.fullmatch(leftover.name):
+                    leftover.unlink(missing_ok=True)
             yield
         finally:
             _unlock(fd)
     finally:
         os.close(fd)
+
+
+def _open_lock_file(lock: Path) -> int:
+    # Created readable and writable for all (the umask decides), and opened read-only where another user created
+    # it: flock needs no write access, so a cron job and a dashboard running as different users share it.
+    try:
+        return os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError:
+        return os.open(lock, os.O_RDONLY)
 
 
 def _try_lock(fd: int) -> bool:
@@ -155,6 +169,9 @@ def write_database(path: Path, catalog: Catalog, contents: Contents) -> None:
     open keep their view, and the next reader opens either the old or the new file, never a half-written one.
     Callers that read the stored data to merge into it hold `writer_lock` around both.
     """
+    path = path.resolve()  # swap the file a link points to, not the link
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "the database path is a folder, not a file (see STI_DB)", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.writing")  # unique per writer
     _remove(tmp)

@@ -16,7 +16,7 @@ import streamlit as st
 
 from sti import queries, settings
 from sti.catalog import catalog
-from sti.db import DatabaseBusy, DataCheckError, connect_readonly, file_identity, readonly_cursor
+from sti.db import DatabaseBusy, DataCheckError, connect_readonly, file_identity, readonly_cursor, writer_lock
 
 log = logging.getLogger(__name__)
 _checked: dict[str, tuple] = {}  # db path -> identities of the db and the snapshot manifest when last found usable
@@ -75,32 +75,46 @@ def ensure_database() -> Path:
         action, reason = _health(path)
         if action == "refuse":
             raise DatabaseUnavailable(reason)
-        if action == "set_aside":
-            aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
-            path.replace(aside)
-            st.warning(f"The database file was {reason}. It was kept as {aside.name} and a new one is built from "
-                       "the bundled snapshot.")
-        if action in ("build", "set_aside"):
-            from etl.build import build_database  # the ETL is only needed on a first start
+        if action != "ok":
+            _repair(path, reason)
+        _checked[str(path)] = (_identity(path), _identity(manifest))
+    return path
 
+
+def _repair(path: Path, first_reason: str) -> None:
+    """Build the database from the snapshot, or set an unreadable one aside first, holding the ETL's writer lock;
+    the health is judged again under the lock, since an ETL run may have just swapped in a good file."""
+    from etl.build import build_locked  # the ETL is only needed on a first start
+
+    try:
+        with writer_lock(path, wait=BUILD_WAIT):
+            action, reason = _health(path)
+            if action == "refuse":
+                raise DatabaseUnavailable(reason)
+            if action == "ok":
+                return
+            if action == "set_aside":
+                aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+                path.replace(aside)
+                st.warning(f"The database file was {reason}. It was kept as {aside.name} and a new one is built "
+                           "from the bundled snapshot.")
             log.warning("database %s is %s: building it from the bundled snapshot", path, reason)
             try:
                 with st.spinner("Building the database from the bundled snapshot (a few seconds)…"):
-                    build_database(path, catalog(), wait=BUILD_WAIT)
-            except DatabaseBusy:
-                if action == "build" and reason == "built from an older snapshot":
-                    st.warning("Showing data from an older snapshot: an ETL run is writing the database right now.")
-                else:
-                    raise DatabaseUnavailable(f"an ETL run is writing {path} right now; reload in a moment") \
-                        from None
+                    build_locked(path, catalog())
             except (OSError, duckdb.Error, DataCheckError) as exc:
-                if action == "build" and reason == "built from an older snapshot":
+                if reason == "built from an older snapshot":
                     st.warning(f"Showing data from an older snapshot: the database could not be rebuilt ({exc}).")
                 else:
                     raise DatabaseUnavailable(f"the database could not be built at {path} ({exc}); set STI_DB to a "
                                               "writable location") from None
-        _checked[str(path)] = (_identity(path), _identity(manifest))
-    return path
+    except DatabaseBusy:
+        if first_reason not in ("empty", "built from an older snapshot"):  # nothing usable to show meanwhile
+            raise DatabaseUnavailable(f"an ETL run is writing {path} right now; reload in a moment") from None
+        st.info("An ETL run is writing the database right now; showing the data as it was.")
+    except OSError as exc:  # the lock file itself could not be made: a read-only folder, say
+        raise DatabaseUnavailable(f"the database could not be built at {path} ({exc}); set STI_DB to a writable "
+                                  "location") from None
 
 
 def _close(con: duckdb.DuckDBPyConnection) -> None:

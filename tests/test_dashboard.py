@@ -91,7 +91,7 @@ def test_an_older_database_is_still_served_when_it_cannot_be_rebuilt(app, db_pat
     def read_only_disk(*args, **kwargs):
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr("etl.build.build_database", read_only_disk)
+    monkeypatch.setattr("etl.build.build_locked", read_only_disk)
     app.run()
     assert not app.exception and _overview_drawn(app)
     assert any("older snapshot" in w.value for w in app.warning)
@@ -135,3 +135,33 @@ def test_a_read_only_data_folder_falls_back_to_a_temp_database(monkeypatch):
     monkeypatch.setattr(settings.os, "access", lambda path, mode: False)
     path = settings.db_path()
     assert path.name == "sti.duckdb" and settings.ROOT not in path.parents
+
+
+def test_a_page_waiting_on_an_etl_run_does_not_overwrite_its_result(app, db_path, catalog, monkeypatch):
+    """The database is missing when the page looks, but an ETL run holds the writer lock and then swaps in its own
+    data: once the lock is free the page finds a good database and builds nothing over it."""
+    import threading
+    import time
+
+    from etl.build import build_locked
+    from sti.db import file_identity, writer_lock
+
+    monkeypatch.setattr(store, "BUILD_WAIT", 30.0)
+    locked, by_writer = threading.Event(), {}
+
+    def etl_run():  # a separate lock file handle, so it excludes the page as another process would
+        with writer_lock(db_path):
+            locked.set()
+            time.sleep(2.0)  # the page checks meanwhile, finds nothing, and waits for the lock
+            build_locked(db_path, catalog)  # stands in for an import's swap
+            by_writer["file"] = file_identity(db_path)
+
+    writer = threading.Thread(target=etl_run)
+    writer.start()
+    assert locked.wait(5)
+    try:
+        app.run(timeout=60)
+    finally:
+        writer.join()
+    assert not app.exception and _overview_drawn(app)
+    assert file_identity(db_path) == by_writer["file"]  # the writer's database, not a rebuild swapped over it
