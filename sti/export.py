@@ -17,17 +17,26 @@ from sti.catalog import Catalog
 TIDY_COLUMNS = ["indicator", "unit", "country", "year", "value", "source", "vintage"]
 PROVENANCE_COLUMNS = ["licence", "citation", "caveats"]  # after TIDY_COLUMNS in every chart download
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_LEADING_JUNK = re.compile(r"^[\x00-\x20\x7f]+")
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy in which text cells starting like a formula are prefixed with an apostrophe."""
+    """A copy in which text cells starting like a formula are prefixed with an apostrophe. Leading control
+    characters and spaces are looked through: a spreadsheet (or our Excel writer, which must drop them) may skip
+    them and read the formula behind."""
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
-    out.columns = [("'" + c) if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns]
+            out[column] = out[column].map(_neutral)
+    out.columns = [_neutral(c) for c in out.columns]
     return out
+
+
+def _neutral(value: object) -> object:
+    if isinstance(value, str) and (value.startswith(_FORMULA_START)
+                                   or _LEADING_JUNK.sub("", value).startswith(_FORMULA_START)):
+        return "'" + value
+    return value
 
 
 def tidy(frame: pd.DataFrame, catalog: Catalog, unit: str | None = None) -> pd.DataFrame:
