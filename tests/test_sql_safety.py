@@ -19,11 +19,16 @@ APP_FILES = sorted([*settings.ROOT.glob("sti/*.py"), *settings.ROOT.glob("etl/**
 
 
 def module_constants(tree: ast.Module) -> set[str]:
+    """Upper-case module-level names whose value is itself built without splicing (literals, tables of them)."""
     names = set()
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) \
             else []
-        names |= {t.id for t in targets if isinstance(t, ast.Name) and t.id.lstrip("_").isupper()}
+        spliced = node.value is not None and any(isinstance(n, (ast.JoinedStr, ast.BinOp)) or (
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "format")
+            for n in ast.walk(node.value)) if isinstance(node, (ast.Assign, ast.AnnAssign)) else False
+        if not spliced:
+            names |= {t.id for t in targets if isinstance(t, ast.Name) and t.id.lstrip("_").isupper()}
     return names
 
 
@@ -81,6 +86,7 @@ def test_sql_is_never_built_from_values(path):
     ('def f(con, c):\n    con.execute("SELECT * FROM t WHERE c = \'{}\'".format(c))', "call"),
     ('def f(con, c):\n    con.execute("SELECT * FROM t WHERE c = %s" % c)', "% formatting"),
     ('def f(con, c):\n    con.execute("SELECT * FROM t WHERE c = " + c)', "runtime value 'c'"),
+    ('import os\nSQL = f"SELECT * FROM {os.environ[\'T\']}"\ndef f(con):\n    con.execute(SQL)', "runtime value 'SQL'"),
 ])
 def test_the_scan_catches_spliced_values(tmp_path, source, problem):
     path = tmp_path / "bad.py"
