@@ -91,6 +91,9 @@ def get_json(session: requests.Session, url: str, *, params: dict[str, Any] | No
             raise SourceError(shown, "answered with an empty body") from None
         raise SourceError(shown, f"answered with a body that is not valid JSON (truncated?): {exc.msg} "
                                  f"at character {exc.pos}") from None
+    except (RecursionError, ValueError):  # nested too deep, or an integer of over 4,300 digits
+        raise SourceError(shown, "answered with JSON Python cannot read (nested too deeply, or a number too long)") \
+            from None
 
 
 def _failure(exc: requests.exceptions.RequestException, timeout: float) -> str:

@@ -470,3 +470,10 @@ def test_owid_csv_that_is_not_the_data_keeps_the_stored_series(server, db_path, 
     assert "Traceback" not in err
     assert re.search(rf"failed: {OWID_SLUG} from \S+/grapher/{OWID_SLUG}\.csv\S*: .*{reason}", err), err
     assert read_contents(db_path).observations.equals(before)
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000, '[{"page": 1' + "9" * 5000 + "}, []]"])
+def test_json_python_cannot_read_is_a_failed_series(api, db_path, capsys, body):
+    api.plan[FAULTY] = lambda request, attempt, normal: Response(body, content_type="application/json")
+    assert refresh() == 1
+    assert_failed(db_path, capsys, r"JSON Python cannot read")
