@@ -1,9 +1,9 @@
 """Read publisher files in their own download formats, recognised by content (not by name where avoidable)."""
 from __future__ import annotations
 
-import json
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from etl.series import Series, SourceError
+from etl.series import Series, SourceError, load_json
 from etl.sources import cow_igo, ifc_msme, iso_survey, national, ncses, owid, un_egov, worldbank
 from sti import queries
 from sti.catalog import Catalog
@@ -57,8 +57,8 @@ class Batch:
             if header["pages"] <= 1:
                 self.series.extend(worldbank.parse_api_pages([body], origin, catalog, strict=False))
                 continue
-            indicators = tuple(sorted({str((r.get("indicator") or {}).get("id")) for r in rows
-                                       if isinstance(r, dict)}))
+            indicators = tuple(sorted({str(r["indicator"].get("id")) for r in rows
+                                       if isinstance(r, dict) and isinstance(r.get("indicator"), dict)}))
             key = (indicators, *(repr(header.get(k)) for k in ("pages", "total", "per_page", "lastupdated",
                                                                 "sourceid")))
             pages = groups.setdefault(key, {})
@@ -70,7 +70,7 @@ class Batch:
         for (_, page_count, *_), pages in groups.items():
             count = int(page_count)
             origin = " + ".join(pages[n][0] for n in sorted(pages))
-            if sorted(pages) != list(range(1, count + 1)):
+            if len(pages) != count or sorted(pages) != list(range(1, count + 1)):  # len first: `pages` may be huge
                 raise SourceError(origin, f"holds page(s) {', '.join(map(str, sorted(pages)))} of {count}: import "
                                           "every page of the response together (or download it with a larger "
                                           "per_page)")
@@ -111,17 +111,22 @@ def read_path(path: Path, catalog: Catalog, batch: Batch, *, vintage: str | None
     suffix = path.suffix.lower()
     if suffix == ".zip":
         try:
-            with zipfile.ZipFile(path) as zf:
-                names = set(zf.namelist())
-                for member in sorted(names):
-                    if member.lower().endswith(".csv"):
-                        meta_name = member[:-len(".csv")] + ".metadata.json"
-                        _read_csv_bytes(zf.read(member), f"{path}!{member}", Path(member).name, catalog, batch,
-                                        vintage=vintage,
-                                        metadata=lambda m=meta_name: owid.parse_metadata(zf.read(m), f"{path}!{m}")
-                                        if m in names else None)
+            zf = zipfile.ZipFile(path)
         except zipfile.BadZipFile:
             raise SourceError(str(path), "is not a valid zip file (corrupted or incomplete download?)") from None
+        except (NotImplementedError, UnicodeDecodeError) as exc:
+            # a damaged header ("zip file version 25.5"), or a member name flagged as UTF-8 that is not
+            raise SourceError(str(path), f"is not a zip file Python can read ({exc})") from None
+        with zf:  # a damaged member is named by _unzip
+            names = set(zf.namelist())
+            for member in sorted(names):
+                if member.lower().endswith(".csv"):
+                    meta_name = member[:-len(".csv")] + ".metadata.json"
+                    _read_csv_bytes(_unzip(zf, member, path), f"{path}!{member}", Path(member).name, catalog, batch,
+                                    vintage=vintage,
+                                    metadata=lambda m=meta_name: owid.parse_metadata(_unzip(zf, m, path),
+                                                                                     f"{path}!{m}")
+                                    if m in names else None)
         return
     if suffix == ".json":
         if path.name.endswith(".metadata.json"):
@@ -132,10 +137,7 @@ def read_path(path: Path, catalog: Catalog, batch: Batch, *, vintage: str | None
             raise SourceError(str(path), f"is not UTF-8 text: {exc}") from None
         if _collect(text, str(path), path.name, batch):
             return
-        try:
-            body = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SourceError(str(path), f"is not valid JSON: {exc}") from None
+        body = load_json(text, str(path))
         worldbank.check_page(body, str(path))  # an error envelope or another shape is reported now, by file
         batch.api_pages.append((str(path), body))
         return
@@ -144,6 +146,16 @@ def read_path(path: Path, catalog: Catalog, batch: Batch, *, vintage: str | None
                         metadata=lambda: owid.read_metadata_file(path))
         return
     raise SourceError(str(path), f"unsupported file type {suffix or '(none)'}: expected .csv, .zip or .json")
+
+
+def _unzip(zf: zipfile.ZipFile, member: str, path: Path) -> bytes:
+    """A member's bytes; a damaged member (bad data, sizes or offsets), or one encrypted or compressed in a way
+    Python cannot read, is named."""
+    try:
+        return zf.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
+            UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}!{member}", f"cannot be unpacked ({exc}): download the zip again") from None
 
 
 def _read_csv_bytes(raw: bytes, origin: str, name: str, catalog: Catalog, batch: Batch, *,

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 import pandas as pd
 
@@ -57,9 +59,24 @@ def parse_number(text: str, origin: str, line: int | None = None) -> float:
 
 def parse_year(text: object, origin: str, line: int | None = None) -> int:
     raw = str(text).strip()
-    if not (raw.isdigit() and len(raw) == 4):
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4):  # isdigit() alone takes '²⁰²⁰', int() does not
         raise SourceError(origin, f"{raw!r} is not a year (only annual data is supported)", line)
     return int(raw)
+
+
+def load_json(text: str, origin: str, **options: Any) -> Any:
+    """A JSON document, or a SourceError naming the file: for a syntax error (with its line), and for what json.loads
+    refuses with a bare ValueError or RecursionError (an integer of over 4,300 digits, arrays nested too deep)."""
+    try:
+        return json.loads(text, **options)
+    except json.JSONDecodeError as exc:
+        raise SourceError(origin, f"is not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    except SourceError:
+        raise  # from an object_pairs_hook
+    except RecursionError:
+        raise SourceError(origin, "is not valid JSON: nested too deeply") from None
+    except ValueError as exc:
+        raise SourceError(origin, f"is not valid JSON: {str(exc).split(':')[0]}") from None
 
 
 def reject_duplicates(series: Series, hint: str = "") -> Series:
@@ -81,6 +98,21 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
 
 
+def csv_rows(reader: Iterator, origin: str) -> Iterator:
+    """The rows of a csv.reader or csv.DictReader; what the csv module refuses (a cell over its 128 KiB limit, say)
+    becomes a SourceError with the line, like every other problem of the file."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # a DictReader's own line_num is still 0 when its header line fails; the csv.reader inside it knows
+            line = getattr(reader, "reader", reader).line_num
+            raise SourceError(origin, f"is not readable as CSV: {exc}", line) from None
+        yield row
+
+
 def header_cells(text: str) -> list[str]:
     """The first line's cells, stripped ([] where it is not CSV at all): what `recognise` functions look at."""
     first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
@@ -94,8 +126,9 @@ def csv_records(text: str, origin: str) -> Iterator[tuple[int, list[str]]]:
     """(line, stripped cells) of each data row after the header; blank rows skipped, a row whose width differs from
     the header's refused with its line (a truncated or shifted row)."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    width = len(next(reader, []))
-    for row in reader:
+    rows = csv_rows(reader, origin)
+    width = len(next(rows, []))
+    for row in rows:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != width:

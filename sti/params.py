@@ -59,7 +59,8 @@ def parse(p: Param, raw: str) -> tuple[Any, str | None]:
             return tuple(known), None
         if not known:
             return _fallback(p, raw, "names no state we cover")
-        return tuple(known), f"`{p.name}`: ignored {shown(', '.join(unknown))} (not a state we cover)."
+        # quoted in code like every value a link carries, so `[text](url)` is shown, not rendered as a link
+        return tuple(known), f"`{p.name}`: ignored `{shown(', '.join(unknown))}` (not a state we cover)."
     if p.kind == "int":
         try:
             number = int(text)

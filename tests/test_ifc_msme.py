@@ -102,6 +102,8 @@ def test_uncatalogued_indicators_give_one_note_and_unknown_economies_are_skipped
     ('[{"Key": "AZE"}]', "element #1"),
     ('[{"Key": "AZE", "Value": {"Density": [1, 2]}}]', "expected an object of records"),
     ('[{"Key": "AZE", "Value": {"Density": {"0MSMEs": [1.0, "AZE"]}}}]', "expected a list of 14 fields"),
+    ("[" * 100_000, "nested too deeply"),  # regression (fuzzing): RecursionError escaped
+    ("[" + "1" * 5000 + "]", "Exceeds the limit"),  # regression (fuzzing): int() over 4,300 digits, a ValueError
 ])
 def test_malformed_files_name_the_origin(catalog, body, problem):
     with pytest.raises(SourceError, match=problem) as err:

@@ -98,3 +98,10 @@ def test_real_files_match_the_published_values(shared, catalog):
     assert len([k for k in iso9001 if k[0] == "IRN"]) == 28  # 1993–2020 under both spellings
     assert all(s.skipped_countries == frozenset() and s.vintage == "2020 edition (data to 2020)"
                for s in parsed.series)
+
+
+def test_a_cell_over_the_csv_modules_limit_is_refused_by_line(catalog):
+    """Regression (fuzzing): csv.Error ('field larger than field limit') escaped csv_records, with no line."""
+    text = COUNTRY.replace("Turkey,2020", "Turkey" + "x" * 140_000 + ",2020")
+    with pytest.raises(SourceError, match=r"iso.csv, line 3: is not readable as CSV: field larger than field limit"):
+        parse([("iso.csv", text)], catalog)

@@ -290,3 +290,19 @@ def test_a_figure_of_an_indicator_in_two_areas_is_listed_once(tmp_path, db_path)
         con.close()
     assert len(everything) == len(eco) == len(inv) == 1
     assert everything["area"].iloc[0] == "ecosystem, investment"
+
+
+@pytest.mark.parametrize("year", ["²⁰²⁰", "9" * 5000])
+def test_a_year_python_cannot_read_is_a_rejected_row(catalog, year):
+    """Regression (fuzzing): '²⁰²⁰'.isdigit() is True and int() refuses it; 5,000 digits exceed int()'s limit. Both
+    raised a bare ValueError instead of naming the row."""
+    text = template(f"IFC.MSME.NUM,KAZ,{year},1,enterprises,S,https://x.org,CC0,2026-01-01,,,")
+    with pytest.raises(SourceError, match=r"f.csv: 1 row\(s\) rejected.*\n  line 2: year '"):
+        national.read(text, "f.csv", catalog, today=date(2026, 11, 22))
+
+
+def test_a_header_without_a_required_column_is_refused(catalog):
+    """Regression (fuzzing): read() checked unknown and repeated columns but not missing ones: KeyError per row."""
+    text = GOOD.replace(",licence,", ",").replace(",CC BY 4.0,", ",").replace(",Public statement,", ",")
+    with pytest.raises(SourceError, match=r"f.csv, line 1: missing column\(s\) licence"):
+        national.read(text, "f.csv", catalog, today=date(2026, 11, 22))

@@ -106,3 +106,28 @@ def test_zip_with_owid_csv_and_its_metadata(tmp_path, catalog):
     batch = Batch()
     read_path(path, catalog, batch)
     assert [(s.indicator, s.vintage) for s in batch.series] == [(MANUF, "2025-01-24")]
+
+
+@pytest.mark.parametrize("metadata", [{"chart": "x"}, {"chart": {"originalChartUrl": 5}}, {"columns": [1]},
+                                      {"columns": "Manufacturing"}])
+def test_metadata_of_another_shape_falls_back_to_the_file_name(tmp_path, catalog, metadata):
+    """Regression (fuzzing): a .metadata.json whose `chart` or `columns` is not an object, or whose chart URL is not
+    text, raised AttributeError or TypeError."""
+    path = tmp_path / f"{MANUF}.csv"
+    path.write_text('Entity,Code,Year,"Manufacturing, value added (% of GDP)"\nHungary,HUN,2022,17.1\n')
+    (tmp_path / f"{MANUF}.metadata.json").write_text(json.dumps(metadata))
+    batch = Batch()
+    read_path(path, catalog, batch)
+    [s] = batch.series
+    assert s.indicator == MANUF and s.vintage == "undated (data to 2022)" and s.data["value"].tolist() == [17.1]
+
+
+@pytest.mark.parametrize("raw, problem", [(b"[" * 100_000, "nested too deeply"),
+                                          (b"1" * 5000, "Exceeds the limit")])
+def test_metadata_python_cannot_read_is_named(tmp_path, catalog, raw, problem):
+    """Regression (fuzzing): RecursionError, and the ValueError of an integer over 4,300 digits, escaped."""
+    path = tmp_path / f"{MANUF}.csv"
+    path.write_text("Entity,Code,Year,x\nHungary,HUN,2022,17.1\n")
+    (tmp_path / f"{MANUF}.metadata.json").write_bytes(raw)
+    with pytest.raises(SourceError, match=rf"{MANUF}.metadata.json: is not valid JSON: {problem}"):
+        read_path(path, catalog, Batch())

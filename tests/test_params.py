@@ -72,3 +72,11 @@ def test_hostile_values_are_quoted_harmlessly():
     quoted = notice.split("`")[1]
     assert "\n" not in notice and len(quoted) <= len("benchmark=") + MAX_SHOWN + 1
     assert shown("a`b") == "a'b"
+
+
+def test_ignored_codes_are_quoted_as_code_not_rendered():
+    """Regression (fuzzing): ignored codes went into the notice as Markdown, so `countries=KAZ,[click](https://e.x)`
+    drew a working link inside the app's own warning (and `![x](url)` would load an image from anywhere)."""
+    value, notice = parse(COUNTRIES, "KAZ,[click](https://evil.example),![x](https://e.example/p.png)")
+    assert value == ("KAZ",)
+    assert notice == "`countries`: ignored `[click](https://evil.example), ![x](http…` (not a state we cover)."

@@ -1,14 +1,16 @@
 """The World Bank API v2 client against a local HTTP server speaking the documented format."""
 import json
 import os
+from pathlib import Path
 
 import pytest
 from werkzeug.wrappers import Response
 
 from etl.cli import main
 from etl.http import make_session
+from etl.importer import Batch, read_path
 from etl.series import SourceError
-from etl.sources.worldbank import fetch_pages, parse_api_pages
+from etl.sources.worldbank import check_page, fetch_pages, parse_api_pages
 from sti.db import read_contents
 from tests.conftest import wb_pages, wb_row
 
@@ -153,7 +155,9 @@ def test_unreachable_server_is_a_message_not_a_traceback(db_path, monkeypatch, c
     assert "nothing was stored for it yet" in err and "kept the stored" not in err  # there was no database
 
 
-@pytest.mark.parametrize("field,value", [("pages", None), ("total", "many"), ("page", 1.5)])
+# '²' and 5,000 digits: regressions (fuzzing), isdigit() passed them on to int(), which raised a bare ValueError
+@pytest.mark.parametrize("field,value", [("pages", None), ("total", "many"), ("page", 1.5), ("page", "²"),
+                                         ("total", "9" * 5000)])
 def test_a_malformed_page_header_is_a_message(catalog, field, value):
     [page] = wb_pages([wb_row("GB.XPD.RSDV.GD.ZS", "AZE", 2020, 0.2)], 50, "2026-07-13")
     page[0][field] = value
@@ -235,3 +239,58 @@ def test_inconsistent_paging_is_refused(catalog):
         parse_api_pages([first, second], "u", catalog, strict=True)
     with pytest.raises(SourceError, match="not 1, 2, 3"):
         parse_api_pages([second, first], "u", catalog, strict=True)
+
+
+@pytest.mark.parametrize("message", ["Invalid value", 5, {"id": "120"}, ["Invalid value"]])
+def test_an_error_envelope_of_another_shape_is_still_reported(message):
+    """Regression (fuzzing): a `message` that is not a list of objects raised AttributeError or TypeError."""
+    with pytest.raises(SourceError, match=r"u: the World Bank API returned an error: .*(Invalid value|5|120)"):
+        check_page([{"message": message}], "u")
+
+
+def test_a_row_whose_economy_or_indicator_is_not_text_is_refused(catalog):
+    """Regression (fuzzing): `"countryiso3code": 5` raised AttributeError ('int' has no strip) in the catalogue."""
+    row = wb_row("GB.XPD.RSDV.GD.ZS", "AZE", 2020, 0.2) | {"countryiso3code": 5}
+    with pytest.raises(SourceError, match=r"u: row 1: indicator 'GB.XPD.RSDV.GD.ZS' or economy 5 is not a text code"):
+        parse_api_pages(wb_pages([row], 50, "2026-07-13"), "u", catalog, strict=False)
+
+
+def test_per_page_in_other_digits_is_refused(catalog):
+    """Regression (fuzzing): per_page '²' passed isdigit() and raised ValueError in int()."""
+    pages = wb_pages([wb_row("GB.XPD.RSDV.GD.ZS", c, 2020, 0.2) for c in ("AZE", "KAZ", "TUR")], 2, "2026-07-13")
+    for page in pages:
+        page[0]["per_page"] = "²"
+    with pytest.raises(SourceError, match="do not fit per_page '²'"):
+        parse_api_pages(pages, "u", catalog, strict=True)
+
+
+@pytest.mark.parametrize("text, problem", [("[" * 100_000, "nested too deeply"),
+                                           ("[" + "1" * 5000 + "]", "Exceeds the limit")])
+def test_a_json_file_python_cannot_read_is_named(tmp_path, catalog, text, problem):
+    """Regression (fuzzing): RecursionError, and the ValueError of an integer over 4,300 digits, escaped read_path."""
+    path = tmp_path / "page1.json"
+    path.write_text(text)
+    with pytest.raises(SourceError, match=f"page1.json: is not valid JSON: {problem}"):
+        read_path(path, catalog, Batch())
+
+
+def test_page_files_with_a_row_whose_indicator_is_not_an_object(tmp_path, catalog):
+    """Regression (fuzzing): grouping the pages of a response in finish() called .get on a string."""
+    pages = wb_pages([wb_row("GB.XPD.RSDV.GD.ZS", c, 2020, 0.2) for c in ("AZE", "KAZ", "TUR")], 2, "2026-07-13")
+    pages[0][1][0]["indicator"] = "GB.XPD.RSDV.GD.ZS"
+    batch = Batch()
+    for n, page in enumerate(pages, start=1):
+        read_path(Path(_save(tmp_path / f"page{n}.json", page)), catalog, batch)
+    with pytest.raises(SourceError, match="row 1 lacks indicator, country, date or value"):
+        batch.finish(catalog)
+
+
+def test_a_page_file_announcing_absurdly_many_pages(tmp_path, catalog):
+    """Regression (fuzzing): finish() built list(range(1, pages + 1)) for the announced count: MemoryError or
+    OverflowError for `"pages": 10**20`."""
+    page = [{"page": 2, "pages": 10**20, "per_page": 1, "total": 10**20, "lastupdated": "2026-07-13"},
+            [wb_row("GB.XPD.RSDV.GD.ZS", "AZE", 2020, 0.2)]]
+    batch = Batch()
+    read_path(Path(_save(tmp_path / "page2.json", page)), catalog, batch)
+    with pytest.raises(SourceError, match=r"holds page\(s\) 2 of 100000000000000000000"):
+        batch.finish(catalog)

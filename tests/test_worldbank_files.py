@@ -110,3 +110,61 @@ def test_unrecognised_csv(tmp_path, catalog):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(SourceError, match="notes.csv, line 1: not a recognised download"):
         read_path(path, catalog, Batch())
+
+
+def test_a_year_column_in_other_digits_is_refused_by_line(catalog):
+    """Regression (fuzzing): '²⁰²⁰'.isdigit() is True but int() refuses it, so a ValueError without file or line
+    escaped parse_year."""
+    raw = wdi_bulk_csv("IP.PAT.RESD", "Patent applications, residents", "2026-01-28", {"AZE": {1960: "1"}},
+                       years=["1960", "²⁰²⁰"])
+    with pytest.raises(SourceError, match=r"f.csv, line 5: '²⁰²⁰' is not a year"):
+        parse_bulk_csv(decode(raw, "f.csv"), "f.csv", catalog)
+
+
+def test_a_cell_over_the_csv_modules_limit_is_refused_by_line(tmp_path, catalog):
+    """Regression (fuzzing): a cell over 131,072 characters raised csv.Error, with no file or line."""
+    raw = wdi_bulk_csv("IP.PAT.RESD", "Patent applications, residents", "2026-01-28", {"AZE": {1960: "x" * 140_000}})
+    with pytest.raises(SourceError, match=r"f.csv, line 6: is not readable as CSV: field larger than field limit"):
+        parse_bulk_csv(decode(raw, "f.csv"), "f.csv", catalog)
+    meta = tmp_path / "Metadata_Indicator_API_IP.PAT.RESD_DS2_en_csv_v2_226.csv"
+    meta.write_text('"INDICATOR_CODE",' + "x" * 140_000 + "\n")  # the header line itself: a DictReader's line 0
+    with pytest.raises(SourceError, match=r"Metadata_Indicator_API_IP.PAT.RESD_DS2_en_csv_v2_226.csv, line 1: is not"):
+        read_path(meta, catalog, Batch())
+
+
+MEMBER = "API_IP.PAT.RESD_DS2_en_csv_v2_226.csv"
+
+
+def _zip_with_one_member() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(zipfile.ZipInfo(MEMBER, date_time=(2026, 1, 28, 0, 0, 0)),
+                    wdi_bulk_csv("IP.PAT.RESD", "Patent applications, residents", "2026-01-28", {"AZE": {1960: "221"}}),
+                    compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def _central(z: bytes) -> int:
+    return z.index(b"PK\x01\x02")
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda z: [(28, 1)], "Error -3 while decompressing"),  # local header's extra length: inflates the wrong bytes
+    (lambda z: [(29, 255)], r"cannot be unpacked \(\)"),  # EOFError: the data ends early
+    (lambda z: [(_central(z) + 6, 255)], "zip file version 25.5"),  # NotImplementedError, when opening
+    (lambda z: [(_central(z) + 8, 1)], "is encrypted, password required"),  # RuntimeError
+    (lambda z: [(z.index(b"PK\x05\x06") + 16, 255)], "Invalid argument"),  # OSError: a negative offset
+    (lambda z: [(_central(z) + 9, 0x08), (_central(z) + 46, 0xFF)], "can't decode byte 0xff"),  # the UTF-8 flag on
+    (lambda z: [(7, 0x08), (30, 0xFF)], "can't decode byte 0xff"),  # a name that is not: when opening, when reading
+])
+def test_a_damaged_zip_is_named(tmp_path, catalog, damage, problem):
+    """Regression (fuzzing): bytes damaged in transfer raised zlib.error, EOFError, NotImplementedError,
+    RuntimeError, OSError or UnicodeDecodeError from zipfile, a traceback through `python -m etl import`."""
+    raw = bytearray(_zip_with_one_member())
+    for at, value in damage(bytes(raw)):
+        raw[at] = value
+    path = tmp_path / "download.zip"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(SourceError, match=problem) as err:
+        read_path(path, catalog, Batch())
+    assert err.value.origin in (f"{path}!{MEMBER}", str(path))  # the member, or the zip where it cannot be opened

@@ -16,12 +16,11 @@ The file carries no publication date: the vintage is "2014 edition (data to <lat
 """
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from typing import Any
 
-from etl.series import Parsed, Series, SourceError, frame, reject_duplicates
+from etl.series import Parsed, Series, SourceError, frame, load_json, reject_duplicates
 from sti.catalog import Catalog
 
 SOURCE = "ifc_msme"
@@ -89,10 +88,7 @@ def _economies(text: str, origin: str) -> list[tuple[str, dict[str, Any]]]:
             out[k] = v
         return out
 
-    try:
-        body = json.loads(text.lstrip("\ufeff"), object_pairs_hook=no_repeated_keys)
-    except json.JSONDecodeError as exc:
-        raise SourceError(origin, f"is not valid JSON: {exc.msg}", exc.lineno) from None
+    body = load_json(text.lstrip("\ufeff"), origin, object_pairs_hook=no_repeated_keys)
     if not isinstance(body, list):
         raise SourceError(origin, "is not a JSON array of economies ({\"Key\": ISO3, \"Value\": {…}})")
     out = []

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.series import SourceError, header_cells, utc_now
+from etl.series import SourceError, csv_rows, header_cells, utc_now
 from sti.catalog import AREA_IDS, Catalog
 
 REQUIRED = ("indicator", "country", "year", "value", "unit", "source_name", "source_url", "licence", "retrieved")
@@ -76,13 +76,18 @@ def read(text: str, origin: str, catalog: Catalog, today: date | None = None) ->
     """Every row checked; any bad row refuses the whole file with the line numbers of all bad rows."""
     today = today or date.today()
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
+    records = csv_rows(reader, origin)
+    header = [h.strip().lower() for h in next(records, [])]
     unknown = sorted(set(header) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
         raise SourceError(origin, f"unknown column(s) {', '.join(unknown)}; the template has "
                                   f"{', '.join(REQUIRED)} and optionally {', '.join(OPTIONAL)}", 1)
     if len(set(header)) != len(header):
         raise SourceError(origin, "a column name appears twice in the header", 1)
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise SourceError(origin, f"missing column(s) {', '.join(missing)}: the template needs all of "
+                                  f"{', '.join(REQUIRED)}", 1)
     known = {i.code: i for i in catalog.indicators}
     states = {c.code for c in catalog.countries if c.role in STATE_ROLES}
     errors: list[str] = []
@@ -92,7 +97,7 @@ def read(text: str, origin: str, catalog: Catalog, today: date | None = None) ->
     imported_at = utc_now()
     while True:
         line = reader.line_num + 1  # where the record starts (a quoted cell may span lines)
-        record = next(reader, None)
+        record = next(records, None)
         if record is None:
             break
         if not any(cell.strip() for cell in record):
@@ -134,7 +139,7 @@ def read(text: str, origin: str, catalog: Catalog, today: date | None = None) ->
             problems.append(f"country {cell['country']!r} is not an OTS member, observer or neighbour of the "
                             "catalogue (use its ISO3 code, e.g. KAZ)")
         year = cell["year"]
-        if not (year.isdigit() and FIRST_YEAR <= int(year) <= today.year):
+        if not (len(year) == 4 and year.isascii() and year.isdigit() and FIRST_YEAR <= int(year) <= today.year):
             problems.append(f"year {year!r} is not a year between {FIRST_YEAR} and {today.year}")
         value = float(cell["value"]) if _NUMBER.match(cell["value"]) else math.nan
         if not math.isfinite(value):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import requests
 
 from etl import http
-from etl.series import Series, SourceError, frame, parse_number, parse_year, reject_duplicates
+from etl.series import Series, SourceError, csv_rows, frame, load_json, parse_number, parse_year, reject_duplicates
 from sti.catalog import Catalog, Indicator
 
 SOURCE = "owid"
@@ -26,8 +25,9 @@ DOWNLOAD_QUERY = {"v": "1", "csvType": "full", "useColumnShortNames": "false"}
 
 
 def slug_from_metadata(metadata: dict[str, Any] | None) -> str | None:
-    url = ((metadata or {}).get("chart") or {}).get("originalChartUrl") or ""
-    match = re.search(r"/grapher/([A-Za-z0-9_-]+)", url)
+    chart = (metadata or {}).get("chart")
+    url = chart.get("originalChartUrl") if isinstance(chart, dict) else None
+    match = re.search(r"/grapher/([A-Za-z0-9_-]+)", url) if isinstance(url, str) else None
     return match.group(1) if match else None
 
 
@@ -35,7 +35,9 @@ def vintage_from_metadata(metadata: dict[str, Any] | None) -> str | None:
     """The newest `lastUpdated` of the data columns, else the download date."""
     if not metadata:
         return None
-    dates = [c.get("lastUpdated") for c in (metadata.get("columns") or {}).values() if isinstance(c, dict)]
+    columns = metadata.get("columns")
+    dates = [c.get("lastUpdated") for c in (columns.values() if isinstance(columns, dict) else ())
+             if isinstance(c, dict)]
     dates = [d for d in dates if isinstance(d, str) and _DATE.match(d)]
     if dates:
         return max(dates)
@@ -55,7 +57,8 @@ def parse_grapher_csv(text: str, origin: str, catalog: Catalog, *, slug: str,
                       metadata: dict[str, Any] | None = None, vintage: str | None = None) -> Series:
     indicator = indicator_for(catalog, slug, origin)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = next(reader, None)
+    rows = csv_rows(reader, origin)
+    header = next(rows, None)
     if not header or [h.strip() for h in header[:3]] not in (["Entity", "Code", "Year"], ["Entity", "Code", "Day"]):
         raise SourceError(origin, "the header does not start with Entity,Code,Year: not an OWID grapher CSV", 1)
     if header[2].strip() == "Day":
@@ -65,7 +68,7 @@ def parse_grapher_csv(text: str, origin: str, catalog: Catalog, *, slug: str,
     value_col = _value_column(header, metadata, origin)
     records, skipped = [], set()
     max_year = None
-    for row in reader:
+    for row in rows:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
@@ -115,9 +118,10 @@ def read_metadata_file(csv_path: Path) -> dict[str, Any] | None:
 
 def parse_metadata(raw: bytes, origin: str) -> dict[str, Any]:
     try:
-        metadata = json.loads(raw.decode("utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise SourceError(origin, f"is not valid JSON: {exc}") from None
+    metadata = load_json(text, origin)
     if not isinstance(metadata, dict):
         raise SourceError(origin, "is not a JSON object")
     return metadata

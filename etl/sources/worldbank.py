@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from etl import http
-from etl.series import Series, SourceError, frame, parse_number, parse_year, reject_duplicates
+from etl.series import Series, SourceError, csv_rows, frame, parse_number, parse_year, reject_duplicates
 from sti.catalog import Catalog
 
 SOURCE = "worldbank"
@@ -60,7 +60,7 @@ def parse_bulk_csv(text: str, origin: str, catalog: Catalog) -> list[Series]:
     years: list[int] | None = None
     records: dict[str, list[tuple[str, int, float]]] = defaultdict(list)
     skipped: set[str] = set()
-    for row in reader:
+    for row in csv_rows(reader, origin):
         line = reader.line_num
         if years is None:
             if row[:1] == ["Last Updated Date"] and len(row) > 1:
@@ -102,7 +102,7 @@ def parse_metadata_indicator(text: str, origin: str, catalog: Catalog) -> list[t
     """(indicator, field, value) rows from a Metadata_Indicator file; unknown indicators are an error."""
     out = []
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    for row in reader:
+    for row in csv_rows(reader, origin):
         code = (row.get("INDICATOR_CODE") or "").strip()
         if not code:
             continue
@@ -121,7 +121,7 @@ def parse_metadata_country(text: str, origin: str, catalog: Catalog) -> list[tup
     """(country, field, value) rows from a Metadata_Country file, for the economies in our catalogue."""
     out = []
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    for row in reader:
+    for row in csv_rows(reader, origin):
         country = catalog.resolve_country((row.get("Country Code") or "").strip())
         if country is None:
             continue
@@ -139,8 +139,11 @@ def check_page(body: Any, origin: str) -> tuple[dict[str, Any], list[dict[str, A
     """The documented page shape `[header, rows]`, or a SourceError that quotes the API's own message."""
     if isinstance(body, list) and len(body) == 1 and isinstance(body[0], dict) and "message" in body[0]:
         messages = body[0]["message"] or [{}]
-        text = "; ".join(f"{m.get('key', '')}: {m.get('value', '')} (id {m.get('id', '?')})".strip()
-                         for m in messages)
+        if isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
+            text = "; ".join(f"{m.get('key', '')}: {m.get('value', '')} (id {m.get('id', '?')})".strip()
+                             for m in messages)
+        else:  # not the documented list of {id, key, value}: quote it as it came
+            text = repr(messages)[:200]
         raise SourceError(origin, f"the World Bank API returned an error: {text}")
     if not (isinstance(body, list) and len(body) == 2 and isinstance(body[0], dict)):
         raise SourceError(origin, "the body is not the documented [header, rows] page")
@@ -148,14 +151,20 @@ def check_page(body: Any, origin: str) -> tuple[dict[str, Any], list[dict[str, A
     for key in ("page", "pages", "total"):
         value = header.get(key)
         # the API sends these as numbers on data endpoints and as strings on some metadata endpoints
-        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
-            raise SourceError(origin, f"the page header's {key!r} is not a whole number: {value!r}")
+        if isinstance(value, bool) or not (isinstance(value, int) or _whole(value)):
+            raise SourceError(origin, f"the page header's {key!r} is not a whole number: {value!r:.80}")
         header = {**header, key: int(value)}
     if rows is None:
         rows = []
     if not isinstance(rows, list):
         raise SourceError(origin, "the rows part of the page is not a list")
     return header, rows
+
+
+def _whole(text: object) -> bool:
+    """A whole number written as text: ASCII digits (isdigit() alone also takes '²'), and few enough for int() to
+    read (it refuses over 4,300 digits; no page count or row total comes near 20)."""
+    return isinstance(text, str) and text.isascii() and text.isdigit() and len(text) < 20
 
 
 def page_rows(body: Any, origin: str) -> list[tuple[str, str, int, float | None]]:
@@ -172,6 +181,8 @@ def _typed_rows(rows: list[dict[str, Any]], origin: str) -> list[tuple[str, str,
             date, value = row["date"], row["value"]
         except (KeyError, TypeError):
             raise SourceError(origin, f"row {n} lacks indicator, country, date or value") from None
+        if not (isinstance(indicator_code, str) and isinstance(code, str)):
+            raise SourceError(origin, f"row {n}: indicator {indicator_code!r} or economy {code!r} is not a text code")
         if value is not None:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise SourceError(origin, f"row {n}: value {value!r} for {code} {date} is not a number")
@@ -207,7 +218,8 @@ def parse_api_pages(pages: Iterable[Any], origin: str, catalog: Catalog, *, stri
         raise SourceError(origin, f"the header announces {total} rows but {len(rows)} arrived (truncated?)")
     if page_count > 1:
         per_page = str(first.get("per_page"))
-        if not per_page.isdigit() or any(str(h.get("per_page")) != per_page for h in headers) or \
+        if not _whole(per_page) or \
+                any(str(h.get("per_page")) != per_page for h in headers) or \
                 any(size != int(per_page) for size in sizes[:-1]):
             raise SourceError(origin, f"pages of {sizes} rows do not fit per_page {per_page!r} (paging changed?)")
     if total == 0:
