@@ -7,6 +7,7 @@ updated, no series lost) and the per-series rows of `etl_run`.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import socket
@@ -243,7 +244,7 @@ def test_the_backoff_grows_between_tries(api, db_path, capsys, monkeypatch):
 
     api.plan[FAULTY] = fault
     assert refresh() == 1
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(gaps) == 3 and gaps[1] >= 0.4 and gaps[2] >= 0.8, gaps
     assert_failed(db_path, capsys, r"HTTP 503")
 
