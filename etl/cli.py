@@ -194,7 +194,7 @@ def cmd_refresh(args: argparse.Namespace, cat) -> int:
     else:
         print(f"\nNo database written at {path}: nothing was fetched.", file=sys.stderr)
     failed = [o for o in outcomes if o.status == "failed"]
-    refused = [o for o in outcomes if o.status == "skipped" and o.message.startswith("refused")]
+    refused = [o for o in outcomes if o.refused]
     if refused:
         print(f"\n{len(refused)} of {len(wanted)} series came back older than the stored vintage; the stored "
               "data was kept (not an error: the publisher served an older release).", file=sys.stderr)
@@ -255,7 +255,7 @@ def _print_outcomes(outcomes: list[Outcome]) -> None:
     for o in outcomes:
         if o.status == "failed":
             print(f"failed: {o.indicator} from {o.origin}: {o.message}", file=sys.stderr)
-        elif o.status == "skipped" and o.message.startswith("refused"):
+        elif o.refused:
             print(f"warning: {o.indicator} from {o.origin}: {o.message}", file=sys.stderr)
 
 

@@ -39,6 +39,11 @@ class Outcome:
     message: str
     origin: str = ""
 
+    @property
+    def refused(self) -> bool:
+        """A publisher's older vintage that was not taken (see `merge`): a warning, not a failure."""
+        return self.status == "skipped" and self.message.startswith("refused")
+
 
 def vintage_key(vintage: str | None) -> str | None:
     match = _LEADING_DATE.match(vintage or "")
