@@ -48,10 +48,15 @@ def make_session(retries: int = RETRIES, backoff_factor: float | None = None) ->
     return session
 
 
+def full_url(url: str, params: dict[str, Any] | None = None) -> str:
+    """The URL as requested, query string included: what messages name."""
+    return requests.Request("GET", url, params=params).prepare().url or url
+
+
 def get_text(session: requests.Session, url: str, *, params: dict[str, Any] | None = None,
              timeout: float) -> str:
     """GET a body as text, or raise SourceError naming the URL and the reason (never a raw traceback)."""
-    shown = requests.Request("GET", url, params=params).prepare().url or url
+    shown = full_url(url, params)
     retry = session.get_adapter(shown).max_retries
     body_retries = retry.total if isinstance(retry.total, int) else 0
     for attempt in range(body_retries + 1):
@@ -80,7 +85,7 @@ def get_text(session: requests.Session, url: str, *, params: dict[str, Any] | No
 
 def get_json(session: requests.Session, url: str, *, params: dict[str, Any] | None = None, timeout: float) -> Any:
     text = get_text(session, url, params=params, timeout=timeout)
-    shown = requests.Request("GET", url, params=params).prepare().url or url
+    shown = full_url(url, params)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

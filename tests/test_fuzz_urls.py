@@ -23,16 +23,14 @@ from urllib.parse import parse_qs, urlencode
 
 import duckdb
 import pytest
-import streamlit
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from streamlit.testing.v1 import AppTest
 
-from sti import params, queries, store
+from sti import params, queries
 from sti.catalog import AREA_IDS, catalog
 from sti.params import Param, read, serialise, shown
 from sti.urlstate import shared_params
-from tests.test_pages import APP, PAGES
+from tests.test_pages import PAGES, run_page, use_database
 
 CAT = catalog()
 SPAN = (1960, 2025)  # the pure tests' year span; the pages use the database's
@@ -272,21 +270,8 @@ def database(tmp_path_factory):
 @pytest.fixture
 def pages(database, monkeypatch):
     path, span = database
-    monkeypatch.setenv("STI_DB", str(path))
-    streamlit.cache_data.clear()
-    streamlit.cache_resource.clear()
-    store._checked.clear()
+    use_database(path, monkeypatch)
     return span
-
-
-def run_page(page: str, query: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if page != "overview":
-        at.switch_page(PAGES[page])
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    return at
 
 
 def expected_notices(page: str, query: dict, span: tuple[int, int]) -> list[str]:

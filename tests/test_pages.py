@@ -21,20 +21,31 @@ def database(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def open_page(database, monkeypatch):
+def use_database(database, monkeypatch) -> None:
+    """Point the app at `database` with every cache empty, as a fresh server would start."""
     monkeypatch.setenv("STI_DB", str(database))
     st.cache_data.clear()
     st.cache_resource.clear()
     store._checked.clear()
 
+
+def run_page(page: str, query: dict) -> AppTest:
+    """Run the whole app (dashboard.py) on `page` with `query` in its address."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if page != "overview":
+        at.switch_page(PAGES[page])
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+@pytest.fixture
+def open_page(database, monkeypatch):
+    use_database(database, monkeypatch)
+
     def run(page: str = "overview", **query: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        if page != "overview":
-            at.switch_page(PAGES[page])
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()
+        at = run_page(page, query)
         assert not at.exception, [e.value for e in at.exception]
         assert not at.error, [e.value for e in at.error]
         return at

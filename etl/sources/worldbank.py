@@ -252,7 +252,7 @@ def fetch_pages(session: requests.Session, base: str, indicator_code: str, count
     page = 1
     while True:
         params = {"format": "json", "per_page": per_page, "page": page}
-        shown = requests.Request("GET", url, params=params).prepare().url or url
+        shown = http.full_url(url, params)
         body = http.get_json(session, url, params=params, timeout=timeout)
         header, _ = check_page(body, shown)
         pages.append(body)
