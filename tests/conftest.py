@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,17 @@ def fake_worldbank(httpserver, monkeypatch):
         return fake
 
     return start
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Say where the browser tests left their screenshots, so a reviewer can look at them."""
+    from tests import browser
+    started = getattr(config, "_sti_started", None)
+    shots = sorted(browser.SCREENSHOTS.glob("*.png")) if browser.SCREENSHOTS.is_dir() else []
+    fresh = [p for p in shots if started is not None and p.stat().st_mtime >= started]
+    if fresh:
+        terminalreporter.write_line(f"browser screenshots ({len(fresh)} pages): {browser.SCREENSHOTS}")
+
+
+def pytest_configure(config):
+    config._sti_started = time.time()

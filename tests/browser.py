@@ -1,0 +1,203 @@
+"""Driving the dashboard as a user does: a `streamlit run` server on a free loopback port, and Debian's Chromium
+through Playwright (its own browser download does not work here). Used by the browser tests and the benchmarks.
+
+`STI_CHROMIUM` names another Chromium binary; `STI_SCREENSHOTS` another folder for the screenshots.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sti import settings
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(os.environ.get("STI_SCREENSHOTS", settings.ROOT / "shots" / "browser"))
+# Streamlit's own frontend asks a sub-page's path for these two before it knows the app's root: two 404s on every
+# page but the first, whatever the app does. Nothing else may reach the console.
+KNOWN_404_SUFFIXES = ("/_stcore/health", "/_stcore/host-config")
+FOOTER = "OTS STI Monitor is open source."
+
+
+def chromium() -> Path:
+    return Path(os.environ.get("STI_CHROMIUM", "/usr/bin/chromium"))
+
+
+def unavailable() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install -r requirements-dev.txt)"
+    if not os.access(chromium(), os.X_OK):
+        return (f"Chromium is not installed at {chromium()} (Debian: apt-get install -y chromium; or set "
+                "STI_CHROMIUM to another Chromium binary)")
+    return None
+
+
+def require() -> None:
+    """Skip where the browser cannot run, saying why; in CI (`CI` set) that is a failure, never a quiet skip."""
+    import pytest
+
+    reason = unavailable()
+    if reason and os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(f"{reason}: CI must run the browser tests (.ci/run installs Chromium)")
+    if reason:
+        pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def streamlit_env(port: int, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, STREAMLIT_SERVER_PORT=str(port), STREAMLIT_SERVER_ADDRESS="127.0.0.1",
+               STREAMLIT_SERVER_HEADLESS="true", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+               STREAMLIT_SERVER_FILE_WATCHER_TYPE="none", PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"streamlit did not answer within {timeout:.0f} s:\n{log_path.read_text(errors='replace')}")
+
+
+@contextmanager
+def streamlit_server(log_path: Path, *, cwd: Path = settings.ROOT, command: list[str] | None = None,
+                     timeout: float = 60.0, **env: str) -> Iterator[Server]:
+    """`streamlit run dashboard.py` (or `command`) on a free loopback port until the block ends."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = command or [sys.executable, "-m", "streamlit", "run", "dashboard.py"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=cwd, env=streamlit_env(port, **env), stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_healthy(url, process, log_path, timeout)
+        yield Server(url, process, log_path)
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+
+# --- in the browser -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Console:
+    """Browser console errors and uncaught page errors, less Streamlit's two known sub-page 404s."""
+    errors: list[str] = field(default_factory=list)
+
+    def listen(self, page) -> Console:
+        page.on("console", self._message)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        return self
+
+    def _message(self, message) -> None:
+        if message.type != "error":
+            return
+        where = (message.location or {}).get("url", "")
+        if "status of 404" in message.text and where.endswith(KNOWN_404_SUFFIXES):
+            return
+        self.errors.append(f"{message.text} ({where})" if where else message.text)
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=str(chromium()), args=CHROMIUM_FLAGS)
+
+
+def settle(page, timeout: float = 60.0) -> float:
+    """Seconds until the app is connected, its script has run and stayed idle for a moment, and every plotly chart
+    has drawn its SVG."""
+    t0 = time.monotonic()
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout * 1000)
+    # dashboard.py draws its footer after the page: until it is there, the first run has not finished
+    page.get_by_text(FOOTER).wait_for(timeout=timeout * 1000)
+    quiet = 0
+    while quiet < 3:
+        if time.monotonic() - t0 > timeout:
+            raise TimeoutError(f"{page.url} did not settle within {timeout:.0f} s")
+        idle = page.evaluate("""() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            const state = app && app.getAttribute('data-test-script-state');
+            const busy = document.querySelector('[data-testid="stSkeleton"]');
+            const undrawn = [...document.querySelectorAll('.js-plotly-plot')].some(g => !g.querySelector('.main-svg'));
+            return state === 'notRunning' && !busy && !undrawn;
+        }""")
+        quiet = quiet + 1 if idle else 0
+        time.sleep(0.15)
+    return time.monotonic() - t0
+
+
+def traces(page) -> list[list[dict]]:
+    """The data of every plotly chart on the page as plotly.js drew it (`_fullData`: arrays decoded from plotly's
+    binary form): one list of traces per chart."""
+    return page.evaluate("""() => {
+        const list = v => (v == null || typeof v === 'string') ? (v ?? null) : Array.from(v);
+        return [...document.querySelectorAll('.js-plotly-plot')].map(g => (g._fullData || []).map(t => ({
+            type: t.type, name: t.name ?? null, orientation: t.orientation ?? null,
+            x: list(t.x), y: list(t.y), locations: list(t.locations), z: list(t.z), text: list(t.text)})));
+    }""")
+
+
+def exceptions(page) -> list[str]:
+    return page.locator('[data-testid="stException"]').all_inner_texts()
+
+
+def screenshot(page, name: str) -> Path:
+    """The whole page: Streamlit scrolls inside its main container, so the viewport is stretched to its content
+    for the picture (and put back after), and the page settles again at that height."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    size = page.viewport_size
+    tall = page.evaluate("() => Math.max(...[...document.querySelectorAll("
+                         "'[data-testid=stMain], [data-testid=stSidebarContent]')].map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(tall), 12_000))})
+    try:
+        settle(page)
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
+    return path
