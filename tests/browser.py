@@ -72,8 +72,9 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
 
-def streamlit_env(port: int, **extra: str) -> dict[str, str]:
-    env = dict(os.environ, STREAMLIT_SERVER_PORT=str(port), STREAMLIT_SERVER_ADDRESS="127.0.0.1",
+def streamlit_env(port: int, base: dict[str, str] | None = None, **extra: str) -> dict[str, str]:
+    env = dict(os.environ if base is None else base, STREAMLIT_SERVER_PORT=str(port),
+               STREAMLIT_SERVER_ADDRESS="127.0.0.1",
                STREAMLIT_SERVER_HEADLESS="true", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
                STREAMLIT_SERVER_FILE_WATCHER_TYPE="none", PYTHONUNBUFFERED="1")
     env.update(extra)
@@ -97,13 +98,14 @@ def wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: f
 
 @contextmanager
 def streamlit_server(log_path: Path, *, cwd: Path = settings.ROOT, command: list[str] | None = None,
-                     timeout: float = 60.0, **env: str) -> Iterator[Server]:
-    """`streamlit run dashboard.py` (or `command`) on a free loopback port until the block ends."""
+                     timeout: float = 60.0, base_env: dict[str, str] | None = None, **env: str) -> Iterator[Server]:
+    """`streamlit run dashboard.py` (or `command`) on a free loopback port until the block ends; its environment is
+    `base_env` (default: this process's) with the port and `env` set."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = command or [sys.executable, "-m", "streamlit", "run", "dashboard.py"]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=cwd, env=streamlit_env(port, **env), stdout=log,
+        process = subprocess.Popen(command, cwd=cwd, env=streamlit_env(port, base_env, **env), stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_healthy(url, process, log_path, timeout)
@@ -153,8 +155,11 @@ def settle(page, timeout: float = 60.0) -> float:
     has drawn its SVG."""
     t0 = time.monotonic()
     page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout * 1000)
-    # dashboard.py draws its footer after the page: until it is there, the first run has not finished
-    page.get_by_text(FOOTER).wait_for(timeout=timeout * 1000)
+    # dashboard.py draws its footer after the page, or an error box and stops: until one is there, the first run
+    # has not finished
+    page.wait_for_function("""footer => document.querySelector('[data-testid="stException"], '
+                           + '[data-testid="stAlertContentError"]') || document.body.innerText.includes(footer)""",
+                           arg=FOOTER, timeout=timeout * 1000)
     quiet = 0
     while quiet < 3:
         if time.monotonic() - t0 > timeout:
@@ -183,7 +188,8 @@ def traces(page) -> list[list[dict]]:
 
 
 def exceptions(page) -> list[str]:
-    return page.locator('[data-testid="stException"]').all_inner_texts()
+    """Exception boxes, and the error boxes dashboard.py shows for a page or database that failed."""
+    return page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
 
 
 def screenshot(page, name: str) -> Path:
@@ -201,3 +207,29 @@ def screenshot(page, name: str) -> Path:
     finally:
         page.set_viewport_size(size)
     return path
+
+
+def tour(chromium_browser, base_url: str, viewport: dict = DESKTOP) -> dict[str, float]:
+    """Open the app, then every page its navigation offers; each must settle with no exception box and no console
+    error. Returns seconds to settle per path ('' first: the first visit after a start)."""
+    page = chromium_browser.new_page(viewport=viewport)
+    console = Console().listen(page)
+    took: dict[str, float] = {}
+    paths = [""]  # the first page's navigation names the others
+    try:
+        while len(took) < len(paths):
+            path = paths[len(took)]
+            page.goto(f"{base_url}/{path}", wait_until="domcontentloaded")
+            took[path] = settle(page)
+            assert exceptions(page) == [], (path, exceptions(page))
+            assert console.errors == [], (path, console.errors)
+            assert page.locator("h1").count() >= 1, path
+            if len(paths) == 1:
+                links = page.locator('[data-testid="stSidebarNavLink"]')
+                found = [links.nth(i).get_attribute("href").replace(base_url, "").strip("/")
+                         for i in range(links.count())]
+                assert len(found) >= 5, f"navigation offers {found}"
+                paths += [p for p in found if p not in paths]
+    finally:
+        page.close()
+    return took
