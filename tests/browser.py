@@ -5,6 +5,7 @@ through Playwright (its own browser download does not work here). Used by the br
 """
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import subprocess
@@ -45,15 +46,24 @@ def unavailable() -> str | None:
     return None
 
 
-def require() -> None:
-    """Skip where the browser cannot run, saying why; in CI (`CI` set) that is a failure, never a quiet skip."""
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false")
+
+
+def cannot_run(reason: str) -> None:
+    """Skip, saying why; in CI (`CI` set) a check that cannot run is a failure, never a quiet skip."""
     import pytest
 
+    if in_ci():
+        pytest.fail(f"{reason}: CI must run this check")
+    pytest.skip(reason)
+
+
+def require() -> None:
+    """The browser tests need Playwright and Chromium (.ci/run installs Chromium)."""
     reason = unavailable()
-    if reason and os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(f"{reason}: CI must run the browser tests (.ci/run installs Chromium)")
     if reason:
-        pytest.skip(reason)
+        cannot_run(reason)
 
 
 def free_port() -> int:
@@ -101,20 +111,47 @@ def streamlit_server(log_path: Path, *, cwd: Path = settings.ROOT, command: list
                      timeout: float = 60.0, base_env: dict[str, str] | None = None, **env: str) -> Iterator[Server]:
     """`streamlit run dashboard.py` (or `command`) on a free loopback port until the block ends; its environment is
     `base_env` (default: this process's) with the port and `env` set."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     command = command or [sys.executable, "-m", "streamlit", "run", "dashboard.py"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=cwd, env=streamlit_env(port, base_env, **env), stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+    for attempt in range(3):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(command, cwd=cwd, env=streamlit_env(port, base_env, **env), stdout=log,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        _started.add(process)
+        try:
+            wait_healthy(url, process, log_path, timeout)
+        except RuntimeError:
+            stop(process)
+            if attempt < 2 and "is already in use" in log_path.read_text(errors="replace"):
+                continue  # the port was free when chosen, not when streamlit bound it
+            raise
+        if process.poll() is None and _says_port(log_path, port):
+            break
+        stop(process)  # another program answered on that port
+    else:
+        raise RuntimeError(f"no free loopback port for streamlit after 3 tries:\n{log_path.read_text()}")
     try:
-        wait_healthy(url, process, log_path, timeout)
         yield Server(url, process, log_path)
     finally:
         stop(process)
 
 
+_started: set[subprocess.Popen] = set()
+
+
+def _says_port(log_path: Path, port: int, wait: float = 10.0) -> bool:
+    """Streamlit prints its URL as it starts serving: proof that the health answer came from this server."""
+    deadline = time.monotonic() + wait
+    while f":{port}" not in log_path.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def stop(process: subprocess.Popen) -> None:
+    _started.discard(process)
     if process.poll() is None:
         os.killpg(process.pid, 15)
         try:
@@ -122,6 +159,13 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait()
+
+
+@atexit.register
+def _stop_all() -> None:
+    """Servers run in sessions of their own; none may outlive the test run that started them."""
+    for process in list(_started):
+        stop(process)
 
 
 # --- in the browser -------------------------------------------------------------------------------------------------
@@ -168,8 +212,12 @@ def settle(page, timeout: float = 60.0) -> float:
             const app = document.querySelector('[data-testid="stApp"]');
             const state = app && app.getAttribute('data-test-script-state');
             const busy = document.querySelector('[data-testid="stSkeleton"]');
-            const undrawn = [...document.querySelectorAll('.js-plotly-plot')].some(g => !g.querySelector('.main-svg'));
-            return state === 'notRunning' && !busy && !undrawn;
+            const stale = document.querySelector('[data-stale="true"]');
+            const undrawn = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].some(c => {
+                const g = c.querySelector('.js-plotly-plot');
+                return !g || !g.querySelector('.main-svg') || !g._fullData;
+            });
+            return state === 'notRunning' && !busy && !stale && !undrawn;
         }""")
         quiet = quiet + 1 if idle else 0
         time.sleep(0.15)

@@ -113,8 +113,15 @@ def fake_worldbank(httpserver, monkeypatch):
     return start
 
 
+FIRST_VISIT = pytest.StashKey[float]()  # seconds to the first settled page of a fresh clone (test_newcomer)
+
+
 def pytest_terminal_summary(terminalreporter, config):
-    """Say where the browser tests left their screenshots, so a reviewer can look at them."""
+    """Say where the browser tests left their screenshots, so a reviewer can look at them, and how long the
+    newcomer's first visit took."""
+    if FIRST_VISIT in config.stash:
+        terminalreporter.write_line(f"newcomer's first visit after a cold start: {config.stash[FIRST_VISIT]:.1f} s "
+                                    "to a settled overview, database built from the snapshot meanwhile")
     from tests import browser
     started = getattr(config, "_sti_started", None)
     shots = sorted(browser.SCREENSHOTS.glob("*.png")) if browser.SCREENSHOTS.is_dir() else []
