@@ -281,3 +281,15 @@ def tour(chromium_browser, base_url: str, viewport: dict = DESKTOP) -> dict[str,
     finally:
         page.close()
     return took
+
+
+def visit_every_page(base_url: str) -> dict[str, float]:
+    """`tour` in a Chromium of its own, for tests that start a server of their own."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium_browser = launch(playwright)
+        try:
+            return tour(chromium_browser, base_url)
+        finally:
+            chromium_browser.close()

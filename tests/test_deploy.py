@@ -174,16 +174,11 @@ def test_a_read_only_checkout_builds_in_the_temp_dir_and_serves_every_page(tmp_p
     before = sorted(p.relative_to(checkout) for p in checkout.rglob("*"))
     temp = tmp_path / "temp"
     temp.mkdir()
-    from playwright.sync_api import sync_playwright
     try:
         with browser.streamlit_server(tmp_path / "streamlit.log", cwd=checkout, command=command,
                                       base_env={k: v for k, v in os.environ.items() if k != "STI_DB"},
-                                      TMPDIR=str(temp), HOME=str(temp)) as server, sync_playwright() as playwright:
-            chromium = browser.launch(playwright)
-            try:
-                seen = browser.tour(chromium, server.url)
-            finally:
-                chromium.close()
+                                      TMPDIR=str(temp), HOME=str(temp)) as server:
+            seen = browser.visit_every_page(server.url)
             log = server.log()
     finally:
         for path in [checkout, *checkout.rglob("*")]:

@@ -86,15 +86,10 @@ def test_the_run_command_installs_builds_on_first_visit_and_serves_every_page(ne
     run, _ = readme_commands((clone / "README.md").read_text())
     database = clone / "data" / "sti.duckdb"
     assert not database.exists()
-    from playwright.sync_api import sync_playwright
     with browser.streamlit_server(tmp_path / "run.log", cwd=clone, command=["bash", "-c", run], timeout=1200,
-                                  base_env=env) as server, sync_playwright() as playwright:
+                                  base_env=env) as server:
         assert not database.exists(), "the database is built on the first visit, not at start"
-        chromium = browser.launch(playwright)
-        try:
-            seen = browser.tour(chromium, server.url)
-        finally:
-            chromium.close()
+        seen = browser.visit_every_page(server.url)
         log = server.log()
     assert database.stat().st_size > 1_000_000 and len(seen) >= 5
     assert "building it from the bundled snapshot" in log and "Traceback" not in log, log
