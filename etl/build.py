@@ -31,11 +31,16 @@ def build_locked(path: Path, catalog: Catalog, snapshot_dir: Path | None = None)
     directory = snapshot_dir or settings.SNAPSHOT_DIR
     observations, metadata, manifest = snapshot.read_snapshot(directory)
     digest = snapshot.manifest_digest(directory)
-    observations = load.with_computed(observations, catalog)
+    flows = load.normalise_flows(snapshot.read_flows(directory))
+    observations = load.with_flow_shares(load.with_computed(observations, catalog), flows, catalog)
     outcomes = [Outcome("all", source, "ok", int((observations["source"] == source).sum()), None,
                         f"{BUILT_FROM} {digest} ({info['rows']} published rows, vintages "
                         f"{', '.join(info['vintages'])}; derived indicators recomputed)")
                 for source, info in manifest["sources"].items()]
+    outcomes += [Outcome(f"flows/{listed_by}", source, "ok", info["rows"], info["vintage"],
+                         f"{BUILT_FROM} {digest} ({info['rows']} published flows, vintage {info['vintage']}; "
+                         "intra-OTS shares recomputed)")
+                 for source, tables in manifest.get("flows", {}).items() for listed_by, info in tables.items()]
     # National figures are the user's own, not in the snapshot: a rebuild keeps those of the database it replaces.
     try:
         kept = read_contents(path) if path.exists() else None
@@ -49,10 +54,10 @@ def build_locked(path: Path, catalog: Catalog, snapshot_dir: Path | None = None)
             load.Outcome("national figures", load.NATIONAL_RUN_SOURCE, "ok", len(national_obs), None,
                          f"kept {len(national_obs)} national figures from the database this build replaced")]
     runs = load.run_rows(pd.DataFrame(columns=queries.RUN_COLUMNS), outcomes, started)
-    contents = Contents(observations=observations, metadata=metadata, runs=runs)
+    contents = Contents(observations=observations, metadata=metadata, runs=runs, flows=flows)
     if national_obs is not None:
         contents = Contents(observations=observations, metadata=metadata, runs=runs, national=national_obs,
-                            national_indicators=national_ind)
+                            national_indicators=national_ind, flows=flows)
     write_database(path, catalog, contents)
 
 

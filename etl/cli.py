@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "zip, Metadata_Country/Metadata_Indicator CSVs, World Bank API JSON responses, "
                                    "Our World in Data grapher CSVs (with their .metadata.json if beside them), the "
                                    "IFC MSME Country Indicators JSON, ISO Survey, UN E-Government Survey, NCSES "
-                                   "and Correlates of War IGO tables; and national figures in the monitor's CSV "
+                                   "and Correlates of War IGO tables, UIS student-flow tables (360info's top-10 "
+                                   "lists); and national figures in the monitor's CSV "
                                    "template (see README). Files are recognised by content; folders are read for "
                                    ".csv/.zip/.json files. Each series is replaced whole; where two files hold the "
                                    "same series the newer vintage wins. If any file or row cannot be read, "
@@ -62,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start the publishers' series from empty instead of merging into the current database "
                         "(national figures are kept)")
     p.add_argument("--vintage", metavar="DATE", type=_date,
-                   help="vintage for OWID CSVs that come without .metadata.json (default: 'undated (data to Y)')")
+                   help="vintage for undated files: OWID CSVs that come without .metadata.json, and the UIS "
+                        "student-flow tables (default: 'undated (data to Y)')")
 
     p = sub.add_parser("refresh", help="pull series live from the publishers' APIs",
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
@@ -77,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("snapshot", help="write data/snapshot/ from the database",
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
                        description="Write the bundled snapshot from the database: a sorted observations CSV, the "
-                                   "publisher metadata CSV and a manifest (per source: vintages, rows, checksum).")
+                                   "publisher metadata CSV, the flows CSV and a manifest (per source: vintages, "
+                                   "rows, checksum).")
     p.add_argument("--out", metavar="DIR", type=Path, default=None, help="folder to write (default data/snapshot)")
 
     sub.add_parser("status", help="what is in the database",
@@ -153,13 +156,17 @@ def cmd_import(args: argparse.Namespace, cat) -> int:
             importer.read_path(f, cat, batch, vintage=args.vintage)
             bar.update()
     batch.finish(cat)
+    if args.vintage:
+        for table in batch.flows:  # the UIS tables carry no date of their own
+            table.vintage = args.vintage
     for note in batch.notes:
         print(f"note: {note}", file=sys.stderr)
-    if not batch.series and not batch.metadata and not batch.dated_metadata and not batch.national:
+    if not batch.series and not batch.metadata and not batch.dated_metadata and not batch.national \
+            and not batch.flows:
         raise SourceError(", ".join(map(str, args.paths)), "no series found")
     path = settings.db_path()
     outcomes = load.apply(path, cat, batch.series, [], started, metadata=batch.metadata_frame(), fresh=args.fresh,
-                          national_files=batch.national, on_wait=_say_waiting)
+                          national_files=batch.national, flows=batch.flows, on_wait=_say_waiting)
     _print_outcomes(outcomes)
     _print_database(path, time.perf_counter() - t0)
     return 0
@@ -207,12 +214,15 @@ def cmd_refresh(args: argparse.Namespace, cat) -> int:
 def cmd_snapshot(args: argparse.Namespace, cat) -> int:
     contents = read_contents(_existing_db())
     out = args.out or settings.SNAPSHOT_DIR
-    manifest = snapshot.write_snapshot(contents.observations, contents.metadata, cat, out)
+    manifest = snapshot.write_snapshot(contents.observations, contents.metadata, cat, out, contents.flows)
     rows = [{"source": s, "indicators": len(v["indicators"]), "rows": v["rows"], "vintages": ", ".join(v["vintages"]),
              "sha256": v["sha256"][:12]} for s, v in manifest["sources"].items()]
+    rows += [{"source": f"{s} flows/{k}", "indicators": 0, "rows": v["rows"], "vintages": v["vintage"],
+              "sha256": v["sha256"][:12]} for s, tables in manifest.get("flows", {}).items() for k, v in tables.items()]
     print(pd.DataFrame(rows).to_string(index=False))
-    print(f"\nWrote {out} ({manifest['files'][snapshot.OBSERVATIONS]['rows']} published observations; "
-          "derived values and conventional zeros are recomputed by `build`).")
+    flows = manifest["files"].get(snapshot.FLOWS, {}).get("rows", 0)
+    print(f"\nWrote {out} ({manifest['files'][snapshot.OBSERVATIONS]['rows']} published observations, {flows} "
+          "flows; derived values, flow shares and conventional zeros are recomputed by `build`).")
     return 0
 
 
@@ -221,6 +231,7 @@ def cmd_status(args: argparse.Namespace, cat) -> int:
     con = connect_readonly(path)
     try:
         table = queries.status(con)
+        flows = queries.flow_status(con)
         runs = queries.runs(con).tail(10)
     finally:
         con.close()
@@ -228,6 +239,12 @@ def cmd_status(args: argparse.Namespace, cat) -> int:
     table["last_run"] = table["last_run"].astype("string").fillna("-")
     print(table[["source", "indicator", "rows", "countries", "years", "vintage", "last_run"]]
           .fillna("-").to_string(index=False))
+    if len(flows):
+        flows["years"] = [f"{a}-{b}" for a, b in zip(flows["first_year"], flows["last_year"])]
+        flows["table"] = "flows/" + flows["listed_by"]
+        print("\nFlows (rows of countries' top lists; flows/origin: each origin's destinations, flows/destination: "
+              "each host's origins):")
+        print(flows[["table", "source", "rows", "countries", "years", "vintage"]].to_string(index=False))
     print("\nLatest runs:")
     print(runs[["id", "finished", "source", "status", "rows", "message"]].to_string(index=False, max_colwidth=90))
     _print_database(path, None)

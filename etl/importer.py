@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from etl.series import Series, SourceError, load_json
-from etl.sources import cow_igo, ifc_msme, iso_survey, national, ncses, owid, un_egov, worldbank
+from etl.series import Flows, Series, SourceError, load_json
+from etl.sources import cow_igo, ifc_msme, iso_survey, national, ncses, owid, uis_mobility, un_egov, worldbank
 from sti import queries
 from sti.catalog import Catalog
 
@@ -20,7 +20,7 @@ _WB_SUFFIX = re.compile(r"(_DS2_[a-z]{2}_csv_v2_\d+)")
 SUPPORTED = (".csv", ".zip", ".json")
 # Sources read from all their files at once (one series may span several files, e.g. the UN survey's editions).
 # Each module: SOURCE, recognise(name, text) by content, parse([(origin, text)], catalog) -> Parsed.
-FILE_SOURCES = (ifc_msme, iso_survey, cow_igo, un_egov, ncses)
+FILE_SOURCES = (ifc_msme, iso_survey, cow_igo, un_egov, ncses, uis_mobility)
 
 
 @dataclass
@@ -36,6 +36,7 @@ class Batch:
     dated_metadata: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
     national: list[national.NationalFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    flows: list[Flows] = field(default_factory=list)  # tables of flows between countries (UIS student mobility)
 
     def finish(self, catalog: Catalog) -> None:
         """Parse what was collected: each file source's files together, then the World Bank API responses."""
@@ -46,6 +47,7 @@ class Batch:
                 self.series.extend(parsed.series)
                 self.dated_metadata.extend(parsed.metadata)
                 self.notes.extend(parsed.notes)
+                self.flows.extend(parsed.flows)
         self._finish_api_pages(catalog)
 
     def _finish_api_pages(self, catalog: Catalog) -> None:
@@ -185,8 +187,9 @@ def _read_csv_bytes(raw: bytes, origin: str, name: str, catalog: Catalog, batch:
                                   "(comma delimited)'", 1)
     elif not _collect(text, origin, name, batch):
         raise SourceError(origin, "not a recognised download: expected a World Bank bulk or Metadata CSV, an Our "
-                                  "World in Data grapher CSV, an ISO Survey, UN E-Government Survey, NCSES or "
-                                  "Correlates of War IGO table, or the national-figures template (see README)", 1)
+                                  "World in Data grapher CSV, an ISO Survey, UN E-Government Survey, NCSES, "
+                                  "Correlates of War IGO or UIS student-flow table, or the national-figures template "
+                                  "(see README)", 1)
 
 
 def _collect(text: str, origin: str, name: str, batch: Batch) -> bool:

@@ -1,9 +1,10 @@
 """From parsed series to a new database: pick vintages, merge per series, compute derived indicators, write.
 
 Rules: a series is replaced whole or not at all (vintages are never mixed); an older vintage never replaces a newer
-one; a series that failed keeps its last good data. What is computed rather than published — derived indicators and
-the zeros of a publisher's missing-means-zero convention — is recomputed from the published rows on every write, and
-never stored in the snapshot.
+one; a series that failed keeps its last good data. A table of flows between countries (one kind of list of one
+source) follows the same rules. What is computed rather than published — derived indicators, the intra-OTS shares of
+the flows, and the zeros of a publisher's missing-means-zero convention — is recomputed from the published rows on
+every write, and never stored in the snapshot.
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl.series import Series, utc_now
+from etl.series import Flows, Series, utc_now
 from etl.sources import national
+from sti import flows as flow_rules
 from sti import queries
 from sti.catalog import Catalog
 from sti.db import Contents, empty_contents, read_contents, write_database, writer_lock
@@ -79,6 +81,22 @@ def pick_newest(batch: list[Series]) -> tuple[list[Series], list[Outcome]]:
     return chosen, outcomes
 
 
+def refusal(old: str | None, new: str) -> str | None:
+    """Why a file of vintage `new` may not replace what is stored with vintage `old` (None: it may)."""
+    new_key, old_key = vintage_key(new), vintage_key(old)
+    if old is None:
+        return None
+    if new_key and old_key and new_key < old_key:
+        return f"refused: vintage {new} is older than the stored {old}; kept the stored series"
+    if old_key and not new_key:
+        return (f"refused: an undated file cannot be shown to be newer than the stored vintage {old}; kept the "
+                "stored series (import it with --vintage DATE if it is newer)")
+    if not old_key and not new_key and (_data_to(new) or 0) < (_data_to(old) or 0):
+        return (f"refused: this undated file holds data to {_data_to(new)}, the stored series to {_data_to(old)}; "
+                "kept the stored series (import it with --vintage DATE if it is newer)")
+    return None
+
+
 def merge(current: pd.DataFrame, incoming: list[Series], catalog: Catalog) -> tuple[pd.DataFrame, list[Outcome]]:
     """Replace each incoming series whole in `current`, unless the stored vintage is newer."""
     current = published_only(current, catalog)
@@ -87,23 +105,9 @@ def merge(current: pd.DataFrame, incoming: list[Series], catalog: Catalog) -> tu
     parts, outcomes = [], []
     for s in incoming:
         old = stored.get(s.indicator)
-        new_key, old_key = vintage_key(s.vintage), vintage_key(old)
-        if old is not None and new_key and old_key and new_key < old_key:
-            outcomes.append(Outcome(s.indicator, s.source, "skipped", 0, s.vintage,
-                                    f"refused: vintage {s.vintage} is older than the stored {old}; kept the stored "
-                                    "series", s.origin))
-            continue
-        if old is not None and old_key and not new_key:
-            outcomes.append(Outcome(s.indicator, s.source, "skipped", 0, s.vintage,
-                                    f"refused: an undated file cannot be shown to be newer than the stored vintage "
-                                    f"{old}; kept the stored series (import it with --vintage DATE if it is newer)",
-                                    s.origin))
-            continue
-        if old is not None and not old_key and not new_key and (_data_to(s.vintage) or 0) < (_data_to(old) or 0):
-            outcomes.append(Outcome(s.indicator, s.source, "skipped", 0, s.vintage,
-                                    f"refused: this undated file holds data to {_data_to(s.vintage)}, the stored "
-                                    f"series to {_data_to(old)}; kept the stored series (import it with --vintage "
-                                    "DATE if it is newer)", s.origin))
+        refused = refusal(old, s.vintage)
+        if refused:
+            outcomes.append(Outcome(s.indicator, s.source, "skipped", 0, s.vintage, refused, s.origin))
             continue
         if old == s.vintage and _same_values(current[current["indicator"] == s.indicator], s):
             # Nothing new was retrieved: keep the stored rows (and their retrieved_at), so the snapshot diff stays
@@ -133,10 +137,11 @@ def _same_values(stored: pd.DataFrame, incoming: Series) -> bool:
 
 
 def published_only(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """The rows publishers published: no derived indicators, and none of the zeros a missing-means-zero convention
-    fills in. A zero inside the fill domain (a state, from its `since` year) is dropped whether it was filled or
-    published: the convention recreates it identically. Zeros outside the domain can only be published, and stay."""
-    derived = [i.code for i in catalog.indicators if i.derived]
+    """The rows publishers published: no derived indicators or flow shares, and none of the zeros a
+    missing-means-zero convention fills in. A zero inside the fill domain (a state, from its `since` year) is dropped
+    whether it was filled or published: the convention recreates it identically. Zeros outside the domain can only
+    be published, and stay."""
+    derived = [i.code for i in catalog.indicators if i.computed]
     zero_filled = [i.code for i in catalog.indicators if i.missing_means_zero]
     since = {c.code: c.since or 0 for c in _fill_states(catalog)}
     limit = pd.to_numeric(observations["country"].astype(object).map(since), errors="coerce")
@@ -199,6 +204,69 @@ def with_derived(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     return normalise(pd.concat(parts, ignore_index=True))
 
 
+def with_flow_shares(observations: pd.DataFrame, flows: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Drop and recompute the intra-OTS share indicators from the stored flows (sti.flows)."""
+    codes = [i.code for i in catalog.indicators if i.flow_share]
+    base = observations[~observations["indicator"].isin(codes)]
+    shares = flow_rules.share_observations(flows, catalog)
+    return normalise(pd.concat([base, shares], ignore_index=True) if len(shares) else base)
+
+
+def normalise_flows(flows: pd.DataFrame) -> pd.DataFrame:
+    """Fixed dtypes and a stable order for the flow table, as `normalise` gives observations."""
+    out = flows[queries.FLOW_COLUMNS].astype({"origin": "string", "destination": "string", "year": "int64",
+                                              "students": "float64", "source": "string", "vintage": "string",
+                                              "listed_by": "string", "flags": "string"})
+    out["retrieved_at"] = pd.to_datetime(out["retrieved_at"]).astype("datetime64[us]")
+    return out.sort_values(["source", "listed_by", "origin", "destination", "year"], kind="stable").reset_index(
+        drop=True)
+
+
+def merge_flows(current: pd.DataFrame, incoming: list[Flows]) -> tuple[pd.DataFrame, list[Outcome]]:
+    """Replace each incoming flow table (a source's lists of one kind) whole, by the rules series follow: the newest
+    of several in one import wins, an older vintage never replaces a newer one, unchanged data keeps its rows."""
+    newest: dict[tuple[str, str], Flows] = {}
+    outcomes = []
+    for f in sorted(enumerate(incoming), key=lambda p: (_rank(p[1].vintage), p[0])):
+        older = newest.get((f[1].source, f[1].listed_by))
+        if older is not None:
+            outcomes.append(Outcome(older.indicator, older.source, "skipped", 0, older.vintage,
+                                    f"superseded by vintage {f[1].vintage} from {Path(f[1].origin).name}",
+                                    older.origin))
+        newest[(f[1].source, f[1].listed_by)] = f[1]
+    keep, parts = current, []
+    for (source, listed_by), f in newest.items():
+        mine = (current["source"] == source) & (current["listed_by"] == listed_by)
+        old = str(current.loc[mine, "vintage"].iloc[0]) if mine.any() else None
+        refused = refusal(old, f.vintage)
+        if refused:
+            outcomes.append(Outcome(f.indicator, source, "skipped", 0, f.vintage, refused, f.origin))
+            continue
+        if old == f.vintage and _same_flows(current[mine], f):
+            outcomes.append(Outcome(f.indicator, source, "ok", 0, f.vintage,
+                                    f"unchanged: same vintage and values as stored ({f.rows} rows)", f.origin))
+            continue
+        keep = keep[~((keep["source"] == source) & (keep["listed_by"] == listed_by))]
+        parts.append(f.data.assign(source=source, vintage=f.vintage, listed_by=listed_by,
+                                   retrieved_at=pd.Timestamp(f.retrieved_at))[queries.FLOW_COLUMNS])
+        note = "" if old is None else (" (same vintage as stored)" if old == f.vintage else f" (was {old})")
+        skipped = (f"; lists of {len(f.skipped_countries)} countries outside the catalogue left out"
+                   if f.skipped_countries else "")
+        outcomes.append(Outcome(f.indicator, source, "ok", f.rows, f.vintage,
+                                f"{f.rows} flows, vintage {f.vintage}{note}{skipped}", f.origin))
+    merged = pd.concat([keep, *parts], ignore_index=True) if parts else keep
+    return normalise_flows(merged), outcomes
+
+
+def _same_flows(stored: pd.DataFrame, incoming: Flows) -> bool:
+    key = ["origin", "destination", "year"]
+    cols = [*key, "students", "flags"]
+    a = stored[cols].astype({"origin": str, "destination": str, "flags": str}).sort_values(key).reset_index(drop=True)
+    b = incoming.data[cols].astype({"origin": str, "destination": str, "flags": str}).sort_values(key).reset_index(
+        drop=True)
+    return len(a) == len(b) and bool(a.astype(object).eq(b.astype(object)).all().all())
+
+
 def normalise(observations: pd.DataFrame) -> pd.DataFrame:
     """Fixed dtypes and a stable order, so equal data gives equal frames (and equal snapshots)."""
     out = observations.astype({"indicator": "string", "country": "string", "year": "int64", "value": "float64",
@@ -248,17 +316,18 @@ def national_notes(messages: list[str]) -> list[Outcome]:
 
 def apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Outcome], started: datetime, *,
           metadata: pd.DataFrame | None = None, fresh: bool = False, national_files: list | None = None,
-          on_wait: Callable[[], None] | None = None) -> list[Outcome]:
-    """Merge series (and users' national figures) into the database at `path` and write it atomically. `fresh`
-    starts the publishers' series from empty; national figures are the user's own and are always kept. Holds the
-    writer lock from reading to swapping, so a concurrent run's series are merged, never lost."""
+          flows: list[Flows] | None = None, on_wait: Callable[[], None] | None = None) -> list[Outcome]:
+    """Merge series, flow tables (and users' national figures) into the database at `path` and write it atomically.
+    `fresh` starts the publishers' data from empty; national figures are the user's own and are always kept. Holds
+    the writer lock from reading to swapping, so a concurrent run's series are merged, never lost."""
     with writer_lock(path, on_wait=on_wait):
         return _apply(path, catalog, series, failures, started, metadata=metadata, fresh=fresh,
-                      national_files=national_files)
+                      national_files=national_files, flows=flows or [])
 
 
 def _apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Outcome], started: datetime, *,
-           metadata: pd.DataFrame | None, fresh: bool, national_files: list | None) -> list[Outcome]:
+           metadata: pd.DataFrame | None, fresh: bool, national_files: list | None,
+           flows: list[Flows]) -> list[Outcome]:
     try:
         stored = read_contents(path)
     except duckdb.Error:
@@ -270,23 +339,25 @@ def _apply(path: Path, catalog: Catalog, series: list[Series], failures: list[Ou
     held = set(current.observations["indicator"])
     failures = [replace(f, message=f"{f.message}; " + ("kept the stored series" if f.indicator in held
                                                        else "nothing was stored for it yet")) for f in failures]
-    if not series and (metadata is None or metadata.empty) and not national_files and current.observations.empty \
-            and not path.exists():
+    if not series and not flows and (metadata is None or metadata.empty) and not national_files \
+            and current.observations.empty and not path.exists():
         # Nothing succeeded and there is nothing to keep: an empty new database would only hide the snapshot.
         return failures
     chosen, superseded = pick_newest(series)
     observations, outcomes = merge(current.observations, chosen, catalog)
+    stored_flows, flow_outcomes = merge_flows(current.flows, flows)
+    observations = with_flow_shares(observations, stored_flows, catalog)
     national_obs, national_ind, notes = national.reconcile(current.national, current.national_indicators, catalog)
     national_outcomes = national_notes(notes)
     if national_files:
         national_obs, national_ind, messages = national.merge(national_obs, national_ind, national_files)
         national_outcomes += [Outcome("national figures", NATIONAL_RUN_SOURCE, "ok", len(f.observations), None, m,
                                       f.origin) for f, m in zip(national_files, messages)]
-    outcomes = superseded + outcomes + failures + _metadata_outcomes(metadata) + national_outcomes
+    outcomes = superseded + outcomes + flow_outcomes + failures + _metadata_outcomes(metadata) + national_outcomes
     contents = Contents(observations=observations,
                         metadata=merge_metadata(current.metadata, metadata if metadata is not None
                                                 else pd.DataFrame(columns=queries.METADATA_COLUMNS)),
                         runs=run_rows(current.runs, outcomes, started), national=national_obs,
-                        national_indicators=national_ind)
+                        national_indicators=national_ind, flows=stored_flows)
     write_database(path, catalog, contents)
     return outcomes

@@ -41,6 +41,28 @@ class Series:
         return len(self.data)
 
 
+@dataclass
+class Flows:
+    """One publisher table of flows between countries: every entry of every list of one kind, one vintage. The unit
+    the ETL replaces whole, as a Series is for observations."""
+    source: str
+    listed_by: str                  # whose top lists the table holds: 'origin' (destinations) or 'destination'
+    vintage: str
+    data: pd.DataFrame              # columns: origin, destination, year, students, flags
+    origin: str                     # file path, for messages
+    retrieved_at: datetime = field(default_factory=utc_now)
+    skipped_countries: frozenset[str] = frozenset()  # list owners outside the catalogue, left out
+
+    @property
+    def indicator(self) -> str:
+        """How outcomes and the run history name this table (`flows/origin`: the origins' destination lists)."""
+        return f"flows/{self.listed_by}"
+
+    @property
+    def rows(self) -> int:
+        return len(self.data)
+
+
 def frame(records: list[tuple[str, int, float]]) -> pd.DataFrame:
     """A tidy country/year/value frame with fixed dtypes (also when empty)."""
     df = pd.DataFrame.from_records(records, columns=["country", "year", "value"])
@@ -92,10 +114,12 @@ def reject_duplicates(series: Series, hint: str = "") -> Series:
 @dataclass
 class Parsed:
     """What one source module read from all of its files in one import: series, publisher metadata rows
-    (kind, key, field, value, source, vintage) and notes on files that were recognised but hold nothing we use."""
+    (kind, key, field, value, source, vintage), flow tables, and notes on files that were recognised but hold
+    nothing we use."""
     series: list[Series] = field(default_factory=list)
     metadata: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    flows: list[Flows] = field(default_factory=list)
 
 
 def csv_rows(reader: Iterator, origin: str) -> Iterator:

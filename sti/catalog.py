@@ -19,8 +19,10 @@ AREA_IDS = ("rd", "research", "digital", "ecosystem", "investment", "sme", "metr
 ROLES = ("member", "observer", "benchmark", "aggregate", "neighbour")
 MILESTONE_STATUSES = ("adopted", "held", "announced", "signed", "ongoing", "planned", "proposed")
 KINDS = ("indicator", "context")
+FLOW_SHARES = ("outbound", "inbound")  # an indicator the ETL computes from the student flows
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+_GROUP_CODE = re.compile(r"^X[A-Z]{2}$")  # ISO 3166's user-assigned range: never a real country's code
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -79,6 +81,12 @@ class Source:
     citation: str
     redistribute: bool = True              # False: shown with citation, left out of bulk downloads
     redistribution_note: str | None = None  # why not, and where to get the data
+    licence_note: str | None = None         # what the licence asks of whoever passes the data on (share-alike)
+
+    @property
+    def terms(self) -> str | None:
+        """The licence note's first sentence, for captions and download rows ('Share-alike: …')."""
+        return self.licence_note.split(". ")[0].rstrip(".") if self.licence_note else None
 
 
 @dataclass(frozen=True)
@@ -136,10 +144,28 @@ class Indicator:
     per_capita: Scaling | None = None      # explorer toggles, declared where the series grows with size
     per_gdp: Scaling | None = None
     categories: tuple[tuple[int, str], ...] = ()  # coded statuses (memberships): shown as labels, never scored
+    flow_share: str | None = None          # outbound | inbound: the ETL computes it from the student flows
 
     @property
     def is_categorical(self) -> bool:
         return bool(self.categories)
+
+    @property
+    def computed(self) -> bool:
+        """Computed by the monitor (from other series or from the flows), never published as such."""
+        return self.derived is not None or self.flow_share is not None
+
+    @property
+    def formula(self) -> str | None:
+        if self.derived:
+            return self.derived.formula
+        if self.flow_share == "outbound":
+            return ("students from the state to other OTS states in reported pairs / all the state's outbound "
+                    "students (its top-10 destination list and 'other countries') × 100")
+        if self.flow_share == "inbound":
+            return ("students from other OTS states in reported pairs / all the state's inbound students (its "
+                    "top-10 origin list and 'other countries') × 100")
+        return None
 
     def category(self, value: float) -> str:
         return dict(self.categories).get(int(value), f"code {value:g}")
@@ -149,13 +175,38 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Partner:
+    """A country (or a publisher's unnamed remainder, `group`) that student flows name besides our own states."""
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    group: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """How the student flows are shown and summed (data/catalog/flows.toml)."""
+    source: str
+    first_year: int          # the years the Cooperation page offers, from the publisher's notes
+    last_year: int
+    default_year: int
+    context: tuple[str, ...]     # non-OTS hosts always drawn beside the OTS states
+    other_destinations: int      # how many more of the year's largest destinations the Sankey names
+    reporters: tuple[str, ...]   # hosts that must have reported for a year's outbound share to be computed
+
+
+@dataclass(frozen=True)
 class Catalog:
     areas: tuple[Area, ...]
     countries: tuple[Country, ...]
     sources: tuple[Source, ...]
     indicators: tuple[Indicator, ...]
     caveats: tuple[Caveat, ...] = ()
+    partners: tuple[Partner, ...] = ()
+    flows: FlowSettings | None = None
     _by_alias: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _partner_alias: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def area(self, area_id: str) -> Area:
         return next(a for a in self.areas if a.id == area_id)
@@ -190,8 +241,8 @@ class Catalog:
         return tuple(i for i in self.indicators if area_id in i.areas)
 
     def indicators_from(self, source_id: str) -> tuple[Indicator, ...]:
-        """Series a source publishes itself (derived indicators are computed, not fetched)."""
-        return tuple(i for i in self.indicators if i.source == source_id and i.derived is None)
+        """Series a source publishes itself (derived indicators and flow shares are computed, not fetched)."""
+        return tuple(i for i in self.indicators if i.source == source_id and not i.computed)
 
     def by_source_code(self, source_id: str, source_code: str) -> Indicator | None:
         for ind in self.indicators_from(source_id):
@@ -207,6 +258,22 @@ class Catalog:
                 if found:
                     return found
         return None
+
+    def resolve_partner(self, name: str) -> str | None:
+        """A flow partner's code from the publisher's name: one of our countries, or a declared partner."""
+        return self.resolve_country(None, name) or self._partner_alias.get(name.strip().casefold())
+
+    def partner_names(self) -> dict[str, str]:
+        """Every code a flow may name (our countries and the declared partners) and its name."""
+        return {c.code: c.name for c in self.countries} | {p.code: p.name for p in self.partners}
+
+    def group_codes(self) -> frozenset[str]:
+        """The publishers' unnamed remainders ('Other countries'): never a country pair."""
+        return frozenset(p.code for p in self.partners if p.group)
+
+    def flow_states(self) -> tuple[str, ...]:
+        """The OTS members and observers whose flows the intra-OTS shares count."""
+        return tuple(c.code for c in self.ots_states() if c.has_data)
 
 
 # --- loading and validation -----------------------------------------------------------------------------------------
@@ -303,12 +370,13 @@ def _load_sources(directory: Path) -> tuple[Source, ...]:
     for n, raw in enumerate(_read(directory, "sources.toml", "source")):
         e = _Entry("sources.toml", str(raw.get("id", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}", raw)
         e.unknown_keys({"id", "publisher", "name", "url", "licence", "licence_url", "citation", "redistribute",
-                        "redistribution_note"})
+                        "redistribution_note", "licence_note"})
         redistribute = e.bool("redistribute", default=True)
         note = e.str("redistribution_note", required=not redistribute)
         out.append(Source(id=e.req("id"), publisher=e.req("publisher"), name=e.req("name"), url=e.req("url"),
                           licence=e.req("licence"), licence_url=e.req("licence_url"), citation=e.req("citation"),
-                          redistribute=redistribute, redistribution_note=note))
+                          redistribute=redistribute, redistribution_note=note,
+                          licence_note=e.str("licence_note", required=False)))
     _unique("sources.toml", "source", [s.id for s in out])
     return tuple(out)
 
@@ -370,7 +438,7 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
                    raw)
         e.unknown_keys({"code", "name", "unit", "source", "source_code", "areas", "higher_is_better", "definition",
                         "kind", "scored", "upstream", "derived", "missing_means_zero", "note", "headline",
-                        "per_capita", "per_gdp", "categories"})
+                        "per_capita", "per_gdp", "categories", "flow_share"})
         code = e.req("code")
         source = e.req("source")
         if source not in source_ids:
@@ -414,17 +482,21 @@ def _load_indicators(directory: Path, source_ids: set[str]) -> tuple[Indicator, 
         headline = e.bool("headline", default=False)
         if headline and not scored:
             raise e.fail("headline", "headline figures are taken from scored indicators")
+        flow_share = e.str("flow_share", required=False, choices=FLOW_SHARES)
+        if flow_share and (derived or scored):
+            raise e.fail("flow_share", "a share computed from the top-10 flow lists is a lower bound: it is neither "
+                                       "derived from other series nor scored")
         out.append(Indicator(
             code=code, name=e.req("name"), unit=e.req("unit"), source=source,
-            source_code=e.str("source_code", required=derived is None) or code, areas=areas,
+            source_code=e.str("source_code", required=derived is None and flow_share is None) or code, areas=areas,
             higher_is_better=higher_is_better, definition=e.req("definition"), kind=kind, scored=scored,
             upstream=e.str("upstream", required=False), derived=derived,
             missing_means_zero=e.bool("missing_means_zero", default=False), note=e.str("note", required=False),
-            headline=headline, categories=categories, **scalings))
+            headline=headline, categories=categories, flow_share=flow_share, **scalings))
     _unique("indicators.toml", "indicator", [i.code for i in out])
     published: dict[tuple[str, str], str] = {}
     for ind in out:
-        if ind.derived is None:
+        if not ind.computed:
             other = published.setdefault((ind.source, ind.source_code), ind.code)
             if other != ind.code:
                 raise CatalogError("indicators.toml", ind.code, "source_code",
@@ -490,6 +562,64 @@ def _load_caveats(directory: Path, source_ids: set[str], indicators: tuple[Indic
     return tuple(out)
 
 
+def _load_flows(directory: Path, source_ids: set[str], countries: tuple[Country, ...],
+                indicators: tuple[Indicator, ...]) -> tuple[FlowSettings | None, tuple[Partner, ...]]:
+    """flows.toml: the flow settings and the partner countries; optional, like caveats.toml."""
+    name = "flows.toml"
+    if not (directory / name).exists():
+        if any(i.flow_share for i in indicators):
+            raise CatalogError(name, "-", "-", "indicators declare a flow_share, so flows.toml is needed")
+        return None, ()
+    try:
+        with (directory / name).open("rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(name, "-", "-", f"is not valid TOML: {exc}") from None
+    e = _Entry(name, "flows", doc.get("flows"))
+    e.unknown_keys({"source", "first_year", "last_year", "default_year", "context", "other_destinations",
+                    "reporters"})
+    source = e.req("source")
+    if source not in source_ids:
+        raise e.fail("source", f"unknown source {source!r} (declare it in sources.toml)")
+    years = {}
+    for key in ("first_year", "last_year", "default_year"):
+        years[key] = e.optional_year(key)
+        if years[key] is None:
+            raise e.fail(key, "is missing")
+    if not years["first_year"] <= years["default_year"] <= years["last_year"]:
+        raise e.fail("default_year", "must lie between first_year and last_year")
+    codes = {c.code for c in countries}
+    for key in ("context", "reporters"):
+        for code in e.str_list(key, required=True):
+            if code not in codes:
+                raise e.fail(key, f"unknown country {code!r} (countries.toml)")
+    others = doc["flows"].get("other_destinations")
+    if not isinstance(others, int) or isinstance(others, bool) or not 0 <= others <= 20:
+        raise e.fail("other_destinations", f"must be a whole number from 0 to 20, got {others!r}")
+    for ind in indicators:
+        if ind.flow_share and ind.source != source:
+            raise CatalogError("indicators.toml", ind.code, "source", f"a flow share belongs to the flows' source "
+                                                                      f"{source!r}")
+    settings_ = FlowSettings(source=source, first_year=years["first_year"], last_year=years["last_year"],
+                             default_year=years["default_year"], context=e.str_list("context"),
+                             other_destinations=others, reporters=e.str_list("reporters"))
+    partners = []
+    raw_partners = doc.get("partner", [])
+    if not isinstance(raw_partners, list):
+        raise CatalogError(name, "-", "partner", "expected [[partner]] tables")
+    for n, raw in enumerate(raw_partners):
+        pe = _Entry(name, str(raw.get("code", f"#{n + 1}")) if isinstance(raw, dict) else f"#{n + 1}", raw)
+        pe.unknown_keys({"code", "name", "aliases", "group", "note"})
+        group = pe.bool("group", default=False)
+        code = pe.req("code", pattern=_GROUP_CODE if group else _ISO3)
+        if code in codes:
+            raise pe.fail("code", "is a state of countries.toml, which flows name directly")
+        partners.append(Partner(code=code, name=pe.req("name"), aliases=pe.str_list("aliases"), group=group,
+                                note=pe.str("note", required=False)))
+    _unique(name, "country", [p.code for p in partners])
+    return settings_, tuple(partners)
+
+
 def _ind_by(indicators: tuple[Indicator, ...] | list[Indicator], code: str) -> Indicator:
     return next(i for i in indicators if i.code == code)
 
@@ -502,6 +632,7 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     countries = _load_countries(directory)
     indicators = _load_indicators(directory, source_ids)
     caveats = _load_caveats(directory, source_ids, indicators, {c.code for c in countries})
+    flows, partners = _load_flows(directory, source_ids, countries, indicators)
     for area in areas:
         has = any(area.id in i.areas for i in indicators)
         if not has and not area.no_indicator_note:
@@ -516,8 +647,14 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
             other = by_alias.setdefault(key.casefold(), c.code)
             if other != c.code:
                 raise CatalogError("countries.toml", c.code, "aliases", f"{key!r} already names {other}")
+    partner_alias: dict[str, str] = {}
+    for p in partners:
+        for key in (p.code, p.name, *p.aliases):
+            other = by_alias.get(key.casefold()) or partner_alias.setdefault(key.casefold(), p.code)
+            if other != p.code:
+                raise CatalogError("flows.toml", p.code, "aliases", f"{key!r} already names {other}")
     return Catalog(areas=areas, countries=countries, sources=sources, indicators=indicators, caveats=caveats,
-                   _by_alias=by_alias)
+                   partners=partners, flows=flows, _by_alias=by_alias, _partner_alias=partner_alias)
 
 
 @lru_cache(maxsize=1)

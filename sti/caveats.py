@@ -84,3 +84,16 @@ def per_row(catalog: Catalog, frame: pd.DataFrame) -> list[str]:
             cache[key] = " | ".join(c.text() for c in covering[key[0]] if _in_scope(c, key[1], key[2]))
         out.append(cache[key])
     return out
+
+
+def for_source_rows(catalog: Catalog, source: str, years) -> list[Caveat]:
+    """The caveats on a source that apply to data of these years (for tables that are not indicator series, such
+    as the student flows)."""
+    years = [int(y) for y in years]
+    return [c for c in catalog.caveats if c.source == source and any(_in_scope(c, None, y) for y in years)]
+
+
+def per_source_row(catalog: Catalog, sources, years) -> list[str]:
+    """For each row of a source × year table, the notes of the source's caveats on it (the export column)."""
+    return [" | ".join(c.text() for c in catalog.caveats if c.source == s and _in_scope(c, None, int(y)))
+            for s, y in zip(sources, years)]

@@ -112,6 +112,7 @@ class Contents:
     national: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=queries.NATIONAL_COLUMNS))
     national_indicators: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=queries.NATIONAL_INDICATOR_COLUMNS))
+    flows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=queries.FLOW_COLUMNS))
 
 
 def empty_contents() -> Contents:
@@ -157,7 +158,7 @@ def read_contents(path: Path) -> Contents:
     try:
         return Contents(observations=queries.observations(con), metadata=queries.publisher_metadata(con),
                         runs=queries.runs(con), national=queries.national(con),
-                        national_indicators=queries.national_indicators(con))
+                        national_indicators=queries.national_indicators(con), flows=queries.flows(con))
     finally:
         con.close()
 
@@ -191,6 +192,8 @@ def write_database(path: Path, catalog: Catalog, contents: Contents) -> None:
                     queries.insert_frame(con, "national_indicator", contents.national_indicators)
                 if len(contents.national):
                     queries.insert_frame(con, "national_observation", contents.national)
+                if len(contents.flows):
+                    queries.insert_frame(con, "flow", contents.flows[queries.FLOW_COLUMNS])
             except duckdb.Error as exc:  # a type or constraint the frames should never break: report, don't crash
                 raise DataCheckError([f"rows could not be stored: {exc}"]) from None
             problems = queries.check_problems(con)

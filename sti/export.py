@@ -12,7 +12,7 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from sti import caveats
-from sti.catalog import Catalog
+from sti.catalog import Catalog, Source
 
 TIDY_COLUMNS = ["indicator", "unit", "country", "year", "value", "source", "vintage"]
 PROVENANCE_COLUMNS = ["licence", "citation", "caveats"]  # after TIDY_COLUMNS in every chart download
@@ -106,8 +106,9 @@ def national_tidy(figures: pd.DataFrame) -> pd.DataFrame:
 
 def sources_sheet(catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame([{"source": s.id, "publisher": s.publisher, "name": s.name, "url": s.url,
-                          "licence": s.licence, "licence_url": s.licence_url, "citation": s.citation,
-                          "in_bulk_download": s.redistribute, "why_not": s.redistribution_note or ""}
+                          "licence": s.licence, "licence_url": s.licence_url, "licence_terms": s.licence_note or "",
+                          "citation": s.citation, "in_bulk_download": s.redistribute,
+                          "why_not": s.redistribution_note or ""}
                          for s in catalog.sources])
 
 
@@ -122,11 +123,16 @@ def left_out(catalog: Catalog) -> list[str]:
             for s in catalog.sources if not s.redistribute]
 
 
+def licence_text(source: Source) -> str:
+    """The licence as a download states it: with the first sentence of its terms where it sets any (share-alike)."""
+    return f"{source.licence} ({source.terms})" if source.terms else source.licence
+
+
 def with_provenance(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     """A table of indicator values (indices, profile rows) with each row's licence, citation and caveats added."""
     out = frame.copy()
     source = out["source"] if "source" in out else out["indicator"].map({i.code: i.source for i in catalog.indicators})
-    out["licence"] = source.map({s.id: s.licence for s in catalog.sources})
+    out["licence"] = source.map({s.id: licence_text(s) for s in catalog.sources})
     out["citation"] = source.map({s.id: s.citation for s in catalog.sources})
     out["caveats"] = caveats.per_row(catalog, out)
     return out
@@ -144,11 +150,11 @@ def caveats_sheet(catalog: Catalog) -> pd.DataFrame:
 def indicators_sheet(catalog: Catalog, vintages: dict[str, str]) -> pd.DataFrame:
     licences = {s.id: s.licence for s in catalog.sources}
     return pd.DataFrame([{"indicator": i.code, "name": i.name, "unit": i.unit, "source": i.source,
-                          "publisher_code": i.source_code if not i.derived else "",
+                          "publisher_code": i.source_code if not i.computed else "",
                           "licence": licences[i.source], "vintage": vintages.get(i.code, ""),
                           "areas": ", ".join(i.areas), "kind": i.kind, "scored": i.scored,
                           "higher_is_better": i.higher_is_better, "definition": i.definition,
-                          "formula": i.derived.formula if i.derived else "", "upstream": i.upstream or "",
+                          "formula": i.formula or "", "upstream": i.upstream or "",
                           "note": i.note or "", "caveats": " | ".join(c.text() for c in
                                                                        caveats.for_indicator(catalog, i.code)),
                           "in_bulk_download": catalog.source(i.source).redistribute}
@@ -158,3 +164,26 @@ def indicators_sheet(catalog: Catalog, vintages: dict[str, str]) -> pd.DataFrame
 def countries_sheet(catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame([{"country": c.code, "name": c.name, "role": c.role, "covered": c.has_data,
                           "independent_since": c.since, "note": c.note or ""} for c in catalog.countries])
+
+
+FLOW_UNIT = "internationally mobile tertiary students"
+FLOW_EXPORT_COLUMNS = ["origin", "origin_name", "destination", "destination_name", "year", "students", "unit"]
+FLOW_PROVENANCE_COLUMNS = ["source", "vintage", "licence", "licence_terms", "citation", "caveats"]
+
+
+def flows_tidy(frame: pd.DataFrame, catalog: Catalog, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Flow rows (origin, destination, year, students, source, vintage, and whatever else the view has: listed_by,
+    flags, …) in the export layout: both countries' names (`names` adds labels for codes of the view's own, such as
+    the Sankey's 'elsewhere'), the unit, the source's licence with its terms (share-alike) and citation, and the
+    caveats on each row."""
+    known = catalog.partner_names() | (names or {})
+    out = frame.copy()
+    out["origin_name"] = out["origin"].map(known)
+    out["destination_name"] = out["destination"].map(known)
+    out["unit"] = FLOW_UNIT
+    out["licence"] = out["source"].map({s.id: s.licence for s in catalog.sources})
+    out["licence_terms"] = out["source"].map({s.id: s.licence_note or "" for s in catalog.sources})
+    out["citation"] = out["source"].map({s.id: s.citation for s in catalog.sources})
+    out["caveats"] = caveats.per_source_row(catalog, out["source"], out["year"])
+    extra = [c for c in out.columns if c not in FLOW_EXPORT_COLUMNS + FLOW_PROVENANCE_COLUMNS and c != "retrieved_at"]
+    return out[FLOW_EXPORT_COLUMNS + extra + FLOW_PROVENANCE_COLUMNS].reset_index(drop=True)

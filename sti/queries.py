@@ -86,6 +86,22 @@ CREATE TABLE etl_run (
     rows BIGINT NOT NULL,
     message VARCHAR NOT NULL
 );
+CREATE TABLE partner (              -- countries flows name besides those of `country`, and unnamed remainders
+    code VARCHAR NOT NULL,           -- ISO 3166 alpha-3, or X.. for a remainder such as 'Other countries'
+    name VARCHAR NOT NULL,
+    is_group BOOLEAN NOT NULL        -- a publisher's remainder ('Other countries'), never a country
+);
+CREATE TABLE flow (                  -- internationally mobile students, one row per entry of a publisher's top list
+    origin VARCHAR NOT NULL,         -- country of origin: a `country` or `partner` code
+    destination VARCHAR NOT NULL,    -- host country
+    year INTEGER NOT NULL,
+    students DOUBLE NOT NULL,        -- as published (a few are not whole numbers)
+    source VARCHAR NOT NULL,
+    vintage VARCHAR NOT NULL,
+    listed_by VARCHAR NOT NULL,      -- whose top list the row is from: 'origin' (its destinations) or 'destination'
+    flags VARCHAR NOT NULL,          -- the publisher's qualifiers, e.g. 'NAT_EST UIS_EST'; '' for none
+    retrieved_at TIMESTAMP NOT NULL  -- UTC
+);
 CREATE TABLE national_indicator (    -- indicators a user's national-figures file declared (not in the catalogue)
     code VARCHAR NOT NULL,
     name VARCHAR NOT NULL,
@@ -116,6 +132,7 @@ RUN_COLUMNS = ["id", "started", "finished", "source", "status", "rows", "message
 NATIONAL_COLUMNS = ["indicator", "country", "year", "value", "unit", "source_name", "source_url", "licence",
                     "retrieved", "note", "file", "line", "imported_at"]
 NATIONAL_INDICATOR_COLUMNS = ["code", "name", "unit", "area", "file"]
+FLOW_COLUMNS = ["origin", "destination", "year", "students", "source", "vintage", "listed_by", "flags", "retrieved_at"]
 
 # --- writing (ETL only) ---------------------------------------------------------------------------------------------
 
@@ -136,11 +153,13 @@ def insert_catalog(con: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
                     [(s.id, s.publisher, s.name, s.url, s.licence, s.licence_url, s.citation) for s in cat.sources])
     con.executemany("INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(i.code, i.name, i.unit, i.source, i.source_code, i.kind, i.higher_is_better, i.scored,
-                      i.definition, i.upstream, i.derived.formula if i.derived else None,
+                      i.definition, i.upstream, i.formula,
                       i.derived.numerator if i.derived else None, i.derived.denominator if i.derived else None,
                       i.note) for i in cat.indicators])
     con.executemany("INSERT INTO indicator_area VALUES (?, ?)",
                     [(i.code, a) for i in cat.indicators for a in i.areas])
+    if cat.partners:
+        con.executemany("INSERT INTO partner VALUES (?, ?, ?)", [(p.code, p.name, p.group) for p in cat.partners])
 
 
 _INSERT_FROM_FRAME = {
@@ -150,6 +169,8 @@ _INSERT_FROM_FRAME = {
                           "FROM incoming_frame",
     "etl_run": "INSERT INTO etl_run SELECT id, started, finished, source, status, rows, message FROM incoming_frame",
     "national_indicator": "INSERT INTO national_indicator SELECT code, name, unit, area, file FROM incoming_frame",
+    "flow": ("INSERT INTO flow SELECT origin, destination, year, students, source, vintage, listed_by, flags, "
+             "retrieved_at FROM incoming_frame"),
     "national_observation": (
         "INSERT INTO national_observation SELECT indicator, country, year, value, unit, source_name, source_url, "
         "licence, retrieved, note, file, line, imported_at FROM incoming_frame"),
@@ -157,7 +178,7 @@ _INSERT_FROM_FRAME = {
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Bulk-insert a data frame into one of the three data tables (the statement is fixed per table)."""
+    """Bulk-insert a data frame into one of the data tables (the statement is fixed per table)."""
     con.register("incoming_frame", frame)
     try:
         con.execute(_INSERT_FROM_FRAME[table])
@@ -197,6 +218,31 @@ CHECKS = {
     "duplicate national figure": """
         SELECT indicator || ' ' || country || ' ' || year::VARCHAR || ' ' || source_name FROM national_observation
         GROUP BY indicator, country, year, source_name HAVING count(*) > 1""",
+    "duplicate flow (origin, destination, year, listed_by)": """
+        SELECT origin || ' ' || destination || ' ' || year::VARCHAR || ' ' || listed_by FROM flow
+        GROUP BY origin, destination, year, listed_by HAVING count(*) > 1""",
+    "flow count is not a finite number of students": """
+        SELECT origin || ' ' || destination || ' ' || year::VARCHAR FROM flow
+        WHERE NOT isfinite(students) OR students < 0""",
+    "flow of a country not in the catalogue": """
+        SELECT DISTINCT code FROM (SELECT origin AS code FROM flow UNION ALL SELECT destination FROM flow)
+        WHERE code NOT IN (SELECT code FROM country UNION ALL SELECT code FROM partner)""",
+    "flow source not in the catalogue": """
+        SELECT DISTINCT f.source FROM flow f ANTI JOIN source s ON f.source = s.id""",
+    "flow list neither an origin's nor a destination's": """
+        SELECT DISTINCT listed_by FROM flow WHERE listed_by NOT IN ('origin', 'destination')""",
+    "flow list of a country not in countries.toml": """
+        SELECT DISTINCT CASE listed_by WHEN 'origin' THEN origin ELSE destination END FROM flow
+        WHERE CASE listed_by WHEN 'origin' THEN origin ELSE destination END NOT IN (SELECT code FROM country)""",
+    "flow between two remainders or between a country and itself": """
+        SELECT origin || ' ' || destination || ' ' || year::VARCHAR FROM flow
+        WHERE origin = destination OR (origin IN (SELECT code FROM partner WHERE is_group)
+                                       AND destination IN (SELECT code FROM partner WHERE is_group))""",
+    "empty flow vintage": """
+        SELECT DISTINCT source || ' ' || listed_by FROM flow WHERE trim(vintage) = ''""",
+    "more than one vintage in a source's flow lists": """
+        SELECT source || ' ' || listed_by || ': ' || string_agg(DISTINCT vintage, ', ') FROM flow
+        GROUP BY source, listed_by HAVING count(DISTINCT vintage) > 1""",
 }
 
 
@@ -263,18 +309,58 @@ def national_figures(con: duckdb.DuckDBPyConnection, countries: list[str], area:
         ORDER BY m.areas, n.indicator, n.country, n.year""", [countries, area, area]).df()
 
 
+def flows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every flow row (empty for a database written before flows existed)."""
+    if "flow" not in table_names(con):
+        return pd.DataFrame(columns=FLOW_COLUMNS)
+    return con.execute(
+        "SELECT origin, destination, year, students, source, vintage, listed_by, flags, retrieved_at FROM flow "
+        "ORDER BY source, listed_by, origin, destination, year").df()
+
+
+def flow_rows(con: duckdb.DuckDBPyConnection, first: int, last: int) -> pd.DataFrame:
+    """The flows of [first, last], as the Cooperation page uses them (without the retrieval time)."""
+    if "flow" not in table_names(con):
+        return pd.DataFrame(columns=FLOW_COLUMNS[:-1])
+    return con.execute("""
+        SELECT origin, destination, year, students, source, vintage, listed_by, flags FROM flow
+        WHERE year BETWEEN ? AND ? ORDER BY year, listed_by, origin, destination""", [first, last]).df()
+
+
+def export_flows(con: duckdb.DuckDBPyConnection, sources: list[str]) -> pd.DataFrame:
+    """Every flow of the given sources (the full downloads pass on only sources whose terms allow it)."""
+    if "flow" not in table_names(con):
+        return pd.DataFrame(columns=FLOW_COLUMNS[:-1])
+    return con.execute("""
+        SELECT origin, destination, year, students, source, vintage, listed_by, flags FROM flow
+        WHERE list_contains(?, source) ORDER BY source, listed_by, origin, destination, year""", [sources]).df()
+
+
+def flow_status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per source and list: rows, list owners, years covered and vintage (for `python -m etl status`)."""
+    if "flow" not in table_names(con):
+        return pd.DataFrame(columns=["source", "listed_by", "rows", "countries", "first_year", "last_year",
+                                     "vintage"])
+    return con.execute("""
+        SELECT source, listed_by, count(*) AS rows,
+               count(DISTINCT CASE listed_by WHEN 'origin' THEN origin ELSE destination END) AS countries,
+               min(year) AS first_year, max(year) AS last_year, any_value(vintage) AS vintage
+        FROM flow GROUP BY source, listed_by ORDER BY source, listed_by""").df()
+
+
 def runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT id, started, finished, source, status, rows, message FROM etl_run ORDER BY id").df()
 
 
 def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per source and indicator: rows, countries, years covered, vintage, and the last successful run that loaded
-    the series (a build loads them all; a derived series counts the runs that loaded its inputs)."""
+    the series (a build loads them all; a derived series counts the runs that loaded its inputs, a flow share the
+    runs that loaded its source's flows)."""
     return con.execute("""
         WITH per_series AS (
             SELECT i.code AS indicator, max(r.finished) AS last_ok
             FROM indicator i JOIN etl_run r ON r.source = i.source AND r.status = 'ok'
-                AND (starts_with(r.message, 'all:')
+                AND (starts_with(r.message, 'all:') OR starts_with(r.message, 'flows/')
                      OR split_part(r.message, ':', 1) IN (i.code, i.numerator, i.denominator))
             GROUP BY i.code
         )

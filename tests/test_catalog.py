@@ -127,6 +127,18 @@ def _edit(path: Path, old: str, new: str) -> None:
      "source_code"),
     ("indicators.toml", 'higher_is_better = true\nscored = true', 'scored = true', "GB.XPD.RSDV.GD.ZS",
      "higher_is_better"),
+    ("indicators.toml", 'flow_share = "outbound"', 'flow_share = "sideways"', "STI.MOB.OTS.OUT.ZS", "flow_share"),
+    ("indicators.toml", 'flow_share = "outbound"', 'flow_share = "outbound"\nscored = true\nhigher_is_better = true',
+     "STI.MOB.OTS.OUT.ZS", "flow_share"),
+    ("sources.toml", 'licence = "CC BY-SA 3.0 IGO"', "", "uis_mobility", "licence"),
+    ("flows.toml", 'source = "uis_mobility"', 'source = "nobody"', "flows", "source"),
+    ("flows.toml", "default_year = 2019", "default_year = 2030", "flows", "default_year"),
+    ("flows.toml", 'context = ["RUS"]', 'context = ["ATL"]', "flows", "context"),
+    ("flows.toml", "other_destinations = 5", "other_destinations = -1", "flows", "other_destinations"),
+    ("flows.toml", 'code = "UKR"', 'code = "RUS"', "RUS", "code"),
+    ("flows.toml", 'code = "UKR"', 'code = "USA"', "USA", "code"),
+    ("flows.toml", 'code = "XOT"', 'code = "OTH"', "OTH", "code"),
+    ("flows.toml", 'name = "Ukraine"', 'name = "Ukraine"\naliases = ["Russia"]', "UKR", "aliases"),
 ])
 def test_validation_errors_name_file_entry_and_field(catalog_copy, file, old, new, entry, field):
     _edit(catalog_copy / file, old, new)
@@ -155,3 +167,19 @@ def test_invalid_toml_names_the_file(catalog_copy):
     (catalog_copy / "sources.toml").write_text("[[source]\nid = ", encoding="utf-8")
     with pytest.raises(CatalogError, match="sources.toml.*not valid TOML"):
         load_catalog(catalog_copy)
+
+
+def test_student_flow_partners_and_settings(catalog):
+    assert catalog.resolve_partner("Turkey") == "TUR" and catalog.resolve_partner("Russia") == "RUS"
+    assert catalog.resolve_partner("United States") == "USA" and catalog.resolve_partner("Narnia") is None
+    assert catalog.resolve_partner("Other countries") == "XOT"
+    assert catalog.group_codes() == {"XOT", "XAS", "XEU"}
+    assert catalog.resolve_country("USA", "United States") is None  # partners are not states of the monitor
+    assert catalog.flows.first_year <= catalog.flows.default_year == 2019 <= catalog.flows.last_year
+    uis = catalog.source("uis_mobility")
+    assert uis.licence == "CC BY-SA 3.0 IGO" and uis.redistribute  # share-alike allows passing it on, under it
+    assert uis.licence_note.startswith("Share-alike") and "360info" in uis.citation
+    shares = [i for i in catalog.indicators if i.flow_share]
+    assert {i.flow_share for i in shares} == {"outbound", "inbound"}
+    assert all(i.computed and not i.scored and set(i.areas) == {"rd", "research"} for i in shares)
+    assert not catalog.indicators_from("uis_mobility")  # computed, never published as such

@@ -89,11 +89,17 @@ def test_full_downloads_leave_out_sources_whose_terms_do_not_allow_it(built, db_
     closed = {s.id for s in catalog.sources if not s.redistribute}
     assert closed == {"ifc_msme", "iso_survey", "un_egov", "cow_igo"}
     rows = pd.read_csv(io.BytesIO(_full(db_path, "csv")))
-    assert set(rows["source"]) == {"worldbank", "owid", "ncses"}
+    # the UIS flows' intra-OTS shares: CC BY-SA, whose share-alike clause allows passing them on under it
+    assert set(rows["source"]) == {"worldbank", "owid", "ncses", "uis_mobility"}
     assert not rows["indicator"].isin(["STI.ISO9001.P6", "EGOV.EGDI", "IFC.MSME.NUM", "IGO.BIPM"]).any()
     assert "caveats" in rows.columns and rows["citation"].notna().all()
     book = pd.read_excel(io.BytesIO(_full(db_path, "xlsx")), sheet_name=None)
-    assert set(book["observations"]["source"]) == {"worldbank", "owid", "ncses"}
+    assert set(book["observations"]["source"]) == {"worldbank", "owid", "ncses", "uis_mobility"}
+    flows = pd.read_csv(io.BytesIO(_full(db_path, "flows")), keep_default_na=False)
+    assert len(flows) == len(book["student flows"]) > 5000 and set(flows["licence"]) == {"CC BY-SA 3.0 IGO"}
+    assert flows["licence_terms"].str.startswith("Share-alike").all() and flows["citation"].str.contains("360info").all()
+    sources = book["sources"].set_index("source")
+    assert sources.loc["uis_mobility", "in_bulk_download"] and "share" in sources.loc["uis_mobility", "licence_terms"]
     left = " ".join(book["left out"].iloc[:, 0])
     for publisher in ("IFC", "ISO", "UN", "Correlates of War"):
         assert publisher in left

@@ -11,10 +11,12 @@ import pandas as pd
 import pytest
 
 from etl import snapshot
+from etl.build import build_database
 from etl.http import get_json, make_session
 from etl.series import SourceError
 from etl.sources.worldbank import fetch_pages, page_rows, parse_api_pages
 from sti import settings
+from sti.db import connect_readonly
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +132,56 @@ def test_recorded_html_error_page_is_reported(shared, httpserver):
         path.read_bytes(), status=400, content_type="text/html")
     with pytest.raises(SourceError, match="HTTP 400"):
         fetch_pages(make_session(backoff_factor=0), httpserver.url_for("/v2"), "X", ["AZE"], timeout=5)
+
+
+# --- UIS student flows: 360info's top-10 tables -------------------------------------------------------------------
+
+UIS_TABLES = {"origin": ("popular-destinations-by-origin_OTS.csv", "origin_country_name", "dest_country_lumped"),
+              "destination": ("popular-origins-by-destination_OTS.csv", "dest_country_name", "origin_country_lumped")}
+UIS_FLAGS = dict(zip("abcd", ["INCLUDES", "INCLUDED", "NAT_EST", "UIS_EST"]))
+
+
+def _uis_rows(shared: Path, catalog) -> dict[tuple[str, str, int, str], tuple[float, str]]:
+    """Every row of both raw tables, read with pandas: (origin, destination, year, list) -> (students, flags)."""
+    out = {}
+    for listed_by, (name, owner, partner) in UIS_TABLES.items():
+        frame = pd.read_csv(shared / "data/raw/uis_mobility" / name, dtype=str, keep_default_na=False)
+        for r in frame.to_dict("records"):
+            a, b = catalog.resolve_country(None, r[owner]), catalog.resolve_partner(r[partner])
+            assert a and b, (name, r)
+            pair = (a, b) if listed_by == "origin" else (b, a)
+            flags = " ".join(UIS_FLAGS[t] for t in r["cond_all"].split() if t != "-")
+            out[(*pair, int(r["year"]), listed_by)] = (float(r["value_lumped"]), flags)
+    return out
+
+
+def test_every_flow_equals_its_row_in_the_publishers_files(shared, catalog):
+    expected = _uis_rows(shared, catalog)
+    bundled = snapshot.read_flows(settings.SNAPSHOT_DIR)
+    got = {(r.origin, r.destination, r.year, r.listed_by): (r.students, r.flags) for r in bundled.itertuples()}
+    assert len(bundled) == len(got) == len(expected) == 3043 + 2103  # every source row once, nothing added
+    assert got == expected
+    assert set(bundled["source"]) == {"uis_mobility"}
+    assert dict(bundled.groupby("listed_by")["vintage"].first()) == {"origin": "undated (data to 2021)",
+                                                                     "destination": "undated (data to 2020)"}
+
+
+def test_the_intra_ots_shares_equal_sums_of_source_rows(shared, catalog, tmp_path):
+    """Azerbaijan in 2019, by hand from the raw tables: the figures the Cooperation page and the area pages show."""
+    rows = _uis_rows(shared, catalog)
+    listed = {k[:3]: v[0] for k, v in rows.items() if k[2] == 2019 and k[3] == "origin" and k[0] == "AZE"}
+    hosts = {k[:3]: v[0] for k, v in rows.items() if k[2] == 2019 and k[3] == "destination" and k[0] == "AZE"}
+    ots = set(catalog.flow_states()) - {"AZE"}
+    known = {d: hosts.get(("AZE", d, 2019), listed.get(("AZE", d, 2019))) for d in ots}
+    counted = sum(v for v in known.values() if v is not None)
+    total = sum(listed.values())
+    assert listed[("AZE", "TUR", 2019)] == hosts[("AZE", "TUR", 2019)] == 19383  # PROVENANCE's example
+    path = tmp_path / "sti.duckdb"
+    build_database(path, catalog)
+    con = connect_readonly(path)
+    try:
+        share = con.execute("SELECT value FROM observation WHERE indicator = 'STI.MOB.OTS.OUT.ZS' AND country = "
+                            "'AZE' AND year = 2019").fetchone()[0]
+    finally:
+        con.close()
+    assert share == pytest.approx(counted / total * 100) and round(share) == 46

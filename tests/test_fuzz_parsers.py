@@ -5,7 +5,8 @@ wrong format, an empty or corrupted file, or unknown indicator or country codes 
 and line, nothing written". Example-based tests pin the quirks we know; these look for the ones we do not.
 
 What is fuzzed, for each parser (World Bank bulk, metadata and API files, OWID grapher CSVs and metadata, IFC
-MSME-CI, ISO Survey, COW IGO, UN E-Government, NCSES, the national-figures template, and `importer.read_path`):
+MSME-CI, ISO Survey, COW IGO, UN E-Government, NCSES, UIS student flows, the national-figures template, and
+`importer.read_path`):
 
 * arbitrary bytes, text and JSON values: the parser returns, or raises SourceError naming the file (and a line inside
   the file where it gives one); never KeyError, IndexError, UnicodeDecodeError, RecursionError or anything else;
@@ -40,8 +41,8 @@ from hypothesis import strategies as st
 
 from etl.cli import main
 from etl.importer import FILE_SOURCES, Batch, read_path
-from etl.series import Parsed, Series, SourceError, csv_records, header_cells, parse_number, parse_year
-from etl.sources import cow_igo, ifc_msme, iso_survey, national, ncses, owid, un_egov, worldbank
+from etl.series import Flows, Parsed, Series, SourceError, csv_records, header_cells, parse_number, parse_year
+from etl.sources import cow_igo, ifc_msme, iso_survey, national, ncses, owid, uis_mobility, un_egov, worldbank
 from sti import settings as sti_settings
 from tests.conftest import wb_pages, wb_row, wdi_bulk_csv
 from tests.test_cow_igo import TEXT as COW_TEXT
@@ -56,6 +57,8 @@ from tests.test_national import template
 from tests.test_ncses import ARTICLES as NCSES_ARTICLES
 from tests.test_ncses import entity, pct
 from tests.test_owid import MANUF, SPACE, SPACE_CSV
+from tests.test_uis_mobility import DESTINATIONS as UIS_DESTINATIONS
+from tests.test_uis_mobility import ORIGINS as UIS_ORIGINS
 from tests.test_un_egov import DC_2018, DC_2024, UNU_2016
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=100,
@@ -94,6 +97,8 @@ FILE_DOCUMENTS = {
     un_egov: [("EGOV_DATA_2024.csv", DC_2024), ("EGOV_DATA_2018.csv", DC_2018), ("egdi-2016.csv", UNU_2016)],
     ncses: [("sinv11.csv", NCSES_PCT), ("spbs33.csv", NCSES_ARTICLES)],
     ifc_msme: [("CountryIndicatorData_OTS.json", json.dumps(IFC_DOC))],
+    uis_mobility: [("popular-destinations-by-origin.csv", UIS_DESTINATIONS),
+                   ("popular-origins-by-destination.csv", UIS_ORIGINS)],
 }
 # each file source's header lines, to put arbitrary text behind a header the source recognises
 FILE_HEADERS = {
@@ -102,6 +107,7 @@ FILE_HEADERS = {
     un_egov: [DC_2024.split("\n")[0], DC_2018.split("\n")[0], UNU_2016.split("\n")[0]],
     ncses: [NCSES_PCT.split("\r\n")[0], NCSES_ARTICLES.split("\r\n")[0]],
     ifc_msme: ['[{"Key": "AZE", "Value": '],
+    uis_mobility: [UIS_DESTINATIONS.split("\n")[0], UIS_ORIGINS.split("\n")[0]],
 }
 
 # --- strategies ----------------------------------------------------------------------------------------------------
@@ -271,12 +277,29 @@ def assert_sound(series: list[Series], catalog) -> None:
         assert s.skipped_countries.isdisjoint(catalog.country_codes)
 
 
+def assert_sound_flows(tables: list[Flows], catalog) -> None:
+    """Parsed flow tables: one per kind of list; list owners are catalogue states, partners catalogue states or
+    declared partners; counts finite and not negative; one row per pair, year and list."""
+    assert len({t.listed_by for t in tables}) == len(tables)
+    known = set(catalog.partner_names())
+    for t in tables:
+        assert t.listed_by in ("origin", "destination") and t.vintage.strip() and t.origin
+        data = t.data
+        assert list(data.columns) == ["origin", "destination", "year", "students", "flags"]
+        assert set(data[t.listed_by]) <= catalog.country_codes
+        assert set(data["origin"]) | set(data["destination"]) <= known
+        assert np.isfinite(data["students"].to_numpy()).all() and (data["students"] >= 0).all()
+        assert not data.duplicated(["origin", "destination", "year"]).any()
+        assert (data["origin"] != data["destination"]).all()
+
+
 def check(result, catalog, origins: list[str], text: str | None = None) -> None:
     event("refused" if isinstance(result, SourceError) else "parsed")  # both must occur: see --hypothesis-show-statistics
     if isinstance(result, SourceError):
         assert_clean_error(result, origins, text)
     elif isinstance(result, Parsed):
         assert_sound(result.series, catalog)
+        assert_sound_flows(result.flows, catalog)
         for kind, key, field, value, source, vintage in result.metadata:
             assert key in catalog.country_codes and value.strip() and vintage
     elif isinstance(result, Series):
@@ -755,6 +778,8 @@ FILES = [
     ("egdi-2016.csv", UNU_2016.encode()),
     ("sinv11.csv", NCSES_PCT.encode()),
     ("spbs33.csv", NCSES_ARTICLES.encode()),
+    ("popular-destinations-by-origin.csv", UIS_DESTINATIONS.encode()),
+    ("popular-origins-by-destination.csv", UIS_ORIGINS.encode()),
     ("ministry.csv", NATIONAL.encode()),
     ("API_IP.PAT.RESD_DS2_en_csv_v2_226.zip", zipped({WB_ORIGIN: WB_BULK,
                                                       "Metadata_Country_x_DS2_en_csv_v2_226.csv": WB_META_COUNTRY.encode()})),
@@ -791,6 +816,7 @@ def check_batch(result, origin: str, catalog) -> None:
     assert result.metadata_frame()["key"].notna().all()
     for f in result.national:
         assert_sound_national(f, catalog, int(f.observations["line"].max()))
+    assert_sound_flows(result.flows, catalog)
 
 
 @FUZZ
@@ -918,7 +944,9 @@ REAL_FILES = ["wdi/API_IP.PAT.RESD_DS2_en_csv_v2_226.csv", "wdi/Metadata_Country
               "iso_survey/country_certification_survey_2009_2020_OTS.csv",
               "metrology/cow_igo_v3_igo_year_BIPM_OIML_EURAMET.csv", "un_egov/EGOV_DATA_2024.csv",
               "un_egov/egdi-2016.csv", "ncses/SINV-11_10558_PCT_applications_by_country_2000-22_OTS.csv",
-              "ncses/SPBS-33_10001_articles_by_coauthorship_2003-22_OTS.csv"]
+              "ncses/SPBS-33_10001_articles_by_coauthorship_2003-22_OTS.csv",
+              "uis_mobility/popular-destinations-by-origin_OTS.csv",
+              "uis_mobility/popular-origins-by-destination_OTS.csv"]
 
 
 @settings(FUZZ, max_examples=60)
