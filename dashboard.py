@@ -26,6 +26,7 @@ PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/grid_view:", url_path="", default=True),
     st.Page("app_pages/areas.py", title="Initiative areas", icon=":material/category:", url_path="areas"),
     st.Page("app_pages/country.py", title="Country profile", icon=":material/flag:", url_path="country"),
+    st.Page("app_pages/cooperation.py", title="Cooperation", icon=":material/hub:", url_path="cooperation"),
     st.Page("app_pages/explorer.py", title="Explorer", icon=":material/query_stats:", url_path="explorer"),
     st.Page("app_pages/data.py", title="Data & sources", icon=":material/database:", url_path="data"),
 ]

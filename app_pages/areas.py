@@ -118,6 +118,10 @@ if not indicators:
 else:
     if area.indicator_note:
         st.info(area.indicator_note, icon=":material/straighten:")
+    if any(i.flow_share for i in indicators):
+        st.page_link("app_pages/cooperation.py", label="Who studies where among the Turkic states: student flows, the "
+                     "intra-OTS shares and every pair behind them on the Cooperation page", icon=":material/hub:",
+                     query_params=view.query())
     if view.countries:
         if area.id == "sme":
             enterprise_section()

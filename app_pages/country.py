@@ -27,6 +27,9 @@ st.header(f"{country.name}", anchor=False)
 st.caption(f"OTS {country.role}. Indices: latest value in {window_first}–{last} against {bench_label} in the same year "
            f"(= 100); the OTS average is over the {len(ots)} member and observer states with data.")
 
+st.page_link("app_pages/cooperation.py", label=f"{country.name}'s student flows with the other Turkic states",
+             icon=":material/hub:", query_params=view.query(focus=code))
+
 strength, gap = profile.strengths_and_gaps(scores.areas, scores.average, scores.indicators, cat, code, bench_label)
 st.markdown(f"- {strength}" + (f"\n- {gap}" if gap else ""))
 

@@ -60,8 +60,9 @@ def format_value(value: float) -> str:
 
 
 def line_chart(data: pd.DataFrame, title: str, unit: str, look: Look, first: int, last: int,
-               benchmark: str | None = None, log: bool = False) -> go.Figure:
-    """One line per country over [first, last]; `data` has country, year, value. Years without a value are gaps."""
+               benchmark: str | None = None, log: bool = False, highlight: str | None = None) -> go.Figure:
+    """One line per country over [first, last]; `data` has country, year, value. Years without a value are gaps.
+    With `highlight`, that country's line is drawn strong and the others thin and faded."""
     fig = go.Figure()
     years = list(range(first, last + 1))
     countries = list(dict.fromkeys(data["country"]))
@@ -70,11 +71,12 @@ def line_chart(data: pd.DataFrame, title: str, unit: str, look: Look, first: int
     for code in countries:
         own = data[data["country"] == code].set_index("year")["value"].reindex(years)
         is_bench = code == benchmark
+        faded = highlight is not None and code != highlight
         fig.add_trace(go.Scatter(
             x=years, y=own.tolist(), name=f"{look.name(code)} (benchmark)" if is_bench else look.name(code),
-            mode="lines+markers", connectgaps=False, marker={"size": 5, "color": look.colour(code)},
-            line={"color": look.colour(code), "width": 3 if is_bench else 2,
-                  "dash": BENCHMARK_DASH if is_bench else "solid"},
+            mode="lines+markers", connectgaps=False, marker={"size": 4 if faded else 5, "color": look.colour(code)},
+            line={"color": look.colour(code), "width": 1 if faded else 4 if highlight else 3 if is_bench else 2,
+                  "dash": BENCHMARK_DASH if is_bench else "solid"}, opacity=0.45 if faded else 1.0,
             hovertemplate=f"<b>{html.escape(look.name(code))}</b><br>%{{x}}: %{{y:,.4~g}} {html.escape(unit)}"
                           "<extra></extra>"))
     _layout(fig, title)

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from sti import caveats, export, profile, queries, scoring, store
+from sti import caveats, export, flows, profile, queries, scoring, store
 from sti.catalog import Catalog, Indicator, catalog
 from sti.charts import Look
 from sti.db import connect_readonly, file_identity
@@ -27,6 +27,12 @@ PLOTLY_CONFIG = {
 def look(cat: Catalog | None = None) -> Look:
     cat = cat or catalog()
     return Look(names={c.code: c.name for c in cat.countries}, colours={c.code: c.colour for c in cat.countries})
+
+
+def flow_look(cat: Catalog | None = None) -> Look:
+    """`look` that also names the flows' partner countries (which have no colour of their own)."""
+    cat = cat or catalog()
+    return Look(names=cat.partner_names(), colours={c.code: c.colour for c in cat.countries})
 
 
 def benchmark_label(cat: Catalog, code: str) -> str:
@@ -74,6 +80,29 @@ def indicator_table(data: pd.DataFrame, indices: pd.DataFrame, country: str, ots
                                    window)
 
 
+@dataclass(frozen=True)
+class FlowYear:
+    """One year of the student flows as the Cooperation page counts them (sti.flows), with every year's hosts."""
+    rows: pd.DataFrame              # the year's flow rows, both lists
+    known: pd.DataFrame             # flows.pairs: one row per known pair
+    outbound: pd.DataFrame          # flows.shares per OTS state
+    inbound: pd.DataFrame
+    hosts_by_year: dict[int, frozenset[str]]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def flow_year(every: pd.DataFrame, year: int) -> FlowYear:
+    """The pairs and intra-OTS shares of one year, cached: the page's slowest steps, whose inputs change rarely."""
+    cat = catalog()
+    rows = every[every["year"] == year]
+    states, groups = cat.flow_states(), cat.group_codes()
+    known = flows.pairs(rows, groups)
+    return FlowYear(rows=rows, known=known,
+                    outbound=flows.shares(rows, states, groups, "outbound", cat.flows.reporters, known=known),
+                    inbound=flows.shares(rows, states, groups, "inbound", known=known),
+                    hosts_by_year=flows.reported(every))
+
+
 def best_performers(scores: Scores, view: View) -> dict[str, str]:
     """Per scored indicator, the OTS state whose latest value in the window is best: one rule for every page."""
     cat = catalog()
@@ -92,7 +121,8 @@ def sources_line(cat: Catalog, indicator_codes: list[str] | set[str], data: pd.D
         vintages = sorted(set(data[data["indicator"].isin(codes)]["vintage"].dropna()))
         when = (f"vintage {vintages[0]}" if len(vintages) == 1 else
                 f"vintages {vintages[0]} to {vintages[-1]}" if vintages else "no data shown")
-        parts.append(f"{src.publisher}, {src.name} (licence [{src.licence}]({src.licence_url}); {when})")
+        terms = f", {src.terms.lower()}" if src.terms else ""
+        parts.append(f"{src.publisher}, {src.name} (licence [{src.licence}]({src.licence_url}){terms}; {when})")
     return "Sources: " + "; ".join(parts) + "."
 
 
@@ -118,12 +148,32 @@ def source_caption(cat: Catalog, indicators: list[Indicator], data: pd.DataFrame
         rows = data[data["indicator"] == ind.code] if "indicator" in data else data
         vintages = sorted(set(rows["vintage"].dropna())) if "vintage" in rows else []
         vintage = "; ".join(vintages) if vintages else "no data shown"
-        how = (f"computed by the monitor as {ind.derived.formula}" if ind.derived
+        how = (f"computed by the monitor as {ind.formula}" if ind.computed
                else f"series {ind.source_code}")
         upstream = f", from {ind.upstream}" if ind.upstream else ""
+        terms = f" ({src.terms})" if src.terms else ""
         parts.append(f"**{ind.name}**: {src.publisher}, {src.name}{upstream} ({how}); licence "
-                     f"[{src.licence}]({src.licence_url}); vintage {vintage}.")
+                     f"[{src.licence}]({src.licence_url}){terms}; vintage {vintage}.")
     return "Source — " + " ".join(parts)
+
+
+def flow_caption(cat: Catalog, data: pd.DataFrame, what: str = "Internationally mobile tertiary students") -> str:
+    """Source, licence (with the first sentence of its terms: share-alike) and vintage of flows a view shows."""
+    parts = []
+    for source in sorted(set(data["source"].dropna())) or ([cat.flows.source] if cat.flows else []):
+        src = cat.source(source)
+        vintages = "; ".join(sorted(set(data.loc[data["source"] == source, "vintage"].dropna()))) or "no data shown"
+        terms = f" ({src.terms})" if src.terms else ""
+        parts.append(f"**{what}**: {src.publisher} (top-10 lists); licence [{src.licence}]({src.licence_url}){terms}; "
+                     f"vintage {vintages}.")
+    return "Source — " + " ".join(parts)
+
+
+def flow_caveats(cat: Catalog, years) -> None:
+    """The catalogue's caveats on the flows' source for these years, each with its reason."""
+    found = caveats.for_source_rows(cat, cat.flows.source, years) if cat.flows else []
+    if found:
+        st.caption("  \n".join(f":material/warning: **Caveat:** {c.note} — *why:* {c.reason}." for c in found))
 
 
 def caveat_notes(cat: Catalog, data: pd.DataFrame) -> None:
@@ -150,7 +200,7 @@ def download(data: pd.DataFrame, file_name: str, key: str, label: str = "Downloa
                        icon=":material/download:", on_click="ignore")
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=3)
 def _full_export(path: str, identity: tuple[int, int, int], kind: str) -> bytes:
     # Runs when the button is clicked, on a thread of its own (no Streamlit context): plain caching by file identity.
     cat = catalog()
@@ -159,8 +209,11 @@ def _full_export(path: str, identity: tuple[int, int, int], kind: str) -> bytes:
         observations = queries.export_observations(con, export.bulk_sources(cat))
         vintages = dict(zip(*queries.status(con)[["indicator", "vintage"]].T.values))
         national = queries.national_figures(con, [c.code for c in cat.countries], None)
+        flows = export.flows_tidy(queries.export_flows(con, export.bulk_sources(cat)), cat)
     finally:
         con.close()
+    if kind == "flows":
+        return export.csv_bytes(flows)
     open_rows = national["licence"].map(export.is_open_licence) if len(national) else pd.Series(dtype=bool)
     closed = []
     if len(national) and (~open_rows).any():
@@ -173,7 +226,7 @@ def _full_export(path: str, identity: tuple[int, int, int], kind: str) -> bytes:
     return export.workbook_bytes({
         "observations": observations, "indicators": export.indicators_sheet(cat, vintages),
         "sources": export.sources_sheet(cat), "caveats": export.caveats_sheet(cat),
-        "countries": export.countries_sheet(cat),
+        "countries": export.countries_sheet(cat), "student flows": flows,
         "national figures": (export.national_tidy(national[open_rows]) if len(national) else
                              pd.DataFrame(columns=export.NATIONAL_EXPORT_COLUMNS)),
         "left out": pd.DataFrame({"not in this download": export.left_out(cat) + closed})})
@@ -185,18 +238,25 @@ def full_downloads() -> None:
     path = store.ensure_database()
     identity = file_identity(path)
     cat = catalog()
+    for src in (s for s in cat.sources if s.licence_note):
+        st.caption(f":material/copyright: **{src.publisher}** ({src.licence}): {src.licence_note}")
     if export.left_out(cat):
         st.info("**Left out of the full downloads**, because their terms do not let us pass the data on (each is "
                 "shown on its charts, whose CSVs carry its citation):\n" +
                 "\n".join(f"- {line}" for line in export.left_out(cat)), icon=":material/copyright:")
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     with left:
         st.download_button("All observations (CSV)", lambda: _full_export(str(path), identity, "csv"),
                            file_name="ots_sti_observations.csv", mime="text/csv", key="dl-all-csv",
                            icon=":material/download:", on_click="ignore")
+    with middle:
+        st.download_button("All student flows (CSV)", lambda: _full_export(str(path), identity, "flows"),
+                           file_name="ots_sti_student_flows.csv", mime="text/csv", key="dl-all-flows",
+                           icon=":material/download:", on_click="ignore",
+                           help="Every entry of every top-10 list held, as published: see the Cooperation page")
     with right:
-        st.download_button("Excel workbook (observations, indicators, sources, caveats, countries, national "
-                           "figures)",
+        st.download_button("Excel workbook (observations, indicators, sources, caveats, countries, student flows, "
+                           "national figures)",
                            lambda: _full_export(str(path), identity, "xlsx"), file_name="ots_sti_monitor.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="dl-all-xlsx", icon=":material/download:", on_click="ignore")

@@ -24,7 +24,8 @@ _WRITTEN = "_url_written"  # session key: the query string this session last wro
 
 @dataclass(frozen=True)
 class Widget:
-    """How a page parameter is shown (selectbox | radio | toggle | text), in a row at the top of the page."""
+    """How a page parameter is shown (selectbox | radio | toggle | text | slider), in a row at the top of the
+    page."""
     param: Param
     label: str
     kind: str = "selectbox"
@@ -65,10 +66,13 @@ class View:
     def years(self) -> tuple[int, int]:
         return self.values["from"], self.values["to"]
 
+    def query(self, **extra: str) -> dict[str, str]:
+        """The shared filters as URL parameters (and `extra`), for links to other pages."""
+        return {p.name: params.serialise(p, self.values[p.name]) for p in self.shared} | extra
+
     def link(self, page: str, **extra: str) -> str:
         """A relative link to `page` carrying the shared filters (and `extra`), e.g. for the heat map's cells."""
-        query = {p.name: params.serialise(p, self.values[p.name]) for p in self.shared} | extra
-        return f"{page}?{urlencode(query, safe=',')}"
+        return f"{page}?{urlencode(self.query(**extra), safe=',')}"
 
 
 def _key(name: str) -> str:
@@ -138,7 +142,7 @@ def _sidebar(cat: Catalog, shared: list[Param]) -> None:
 def _page_widgets(widgets: list[Widget]) -> None:
     for row in sorted({w.row for w in widgets}):
         in_row = [w for w in widgets if w.row == row]
-        columns = st.columns([2 if w.kind in ("selectbox", "radio", "text") else 1 for w in in_row],
+        columns = st.columns([2 if w.kind in ("selectbox", "radio", "text", "slider") else 1 for w in in_row],
                              vertical_alignment="bottom")
         for column, w in zip(columns, in_row):
             with column:
@@ -156,6 +160,8 @@ def _widget(w: Widget) -> None:
         st.text_input(w.label, key=key, help=w.help, disabled=w.disabled, max_chars=p.hi)
     elif w.kind == "toggle":
         st.toggle(w.label, key=key, help=w.help, disabled=w.disabled)
+    elif w.kind == "slider":  # a whole number in [lo, hi], such as a year
+        st.slider(w.label, p.lo, p.hi, key=key, help=w.help, disabled=w.disabled)
     else:
         raise ValueError(f"unknown widget kind {w.kind!r}")
 

@@ -23,7 +23,7 @@ CAT = catalog()
 NAMES = {c.code: c.name for c in CAT.countries}
 # (url path, page title): the navigation must offer exactly these, so a new page cannot go untested
 PAGES = [("", "OTS STI Monitor"), ("areas", "Initiative areas"), ("country", "Country profile"),
-         ("explorer", "Explorer"), ("data", "Data & sources")]
+         ("cooperation", "Cooperation"), ("explorer", "Explorer"), ("data", "Data & sources")]
 SERIES = "GB.XPD.RSDV.GD.ZS"
 
 
@@ -315,6 +315,82 @@ def test_the_explorer_map_and_scatter_draw_offline(tab, db):
     (chart,) = browser.traces(tab.page)
     assert {t["name"] for t in chart} <= {NAMES["AZE"], NAMES["KAZ"], NAMES["TUR"]} and len(chart) >= 2
     assert all(t["type"] == "scatter" and len(t["x"]) == len(t["y"]) == 1 for t in chart)
+
+
+# --- cooperation: the student flows ---------------------------------------------------------------------------------
+
+
+def flow_rows(db, year: int) -> pd.DataFrame:
+    con = connect_readonly(db)
+    try:
+        return con.execute("SELECT origin, destination, students, listed_by FROM flow WHERE year = ?", [year]).df()
+    finally:
+        con.close()
+
+
+def sankey_of(page) -> dict:
+    """The Sankey as plotly.js drew it: node labels and each link's source, target and value."""
+    return page.evaluate("""() => {
+        const g = [...document.querySelectorAll('.js-plotly-plot')]
+            .find(g => g._fullData && g._fullData.length && g._fullData[0].type === 'sankey');
+        const t = g._fullData[0];
+        return {labels: Array.from(t.node.label), source: Array.from(t.link.source),
+                target: Array.from(t.link.target), value: Array.from(t.link.value)};
+    }""")
+
+
+def shown_matrix(page) -> list[list[str]]:
+    """The origin × destination table as the visitor reads it: the heading row, then one row per origin."""
+    return page.evaluate("""() => [...document.querySelectorAll('.sti-flows table tr')]
+        .map(tr => [...tr.children].map(cell => cell.innerText.trim()))""")
+
+
+def download_named(tab, label: str) -> tuple[str, pd.DataFrame]:
+    with tab.page.expect_download() as started:
+        tab.page.locator('[data-testid="stDownloadButton"] button', has_text=label).click()
+    got = started.value
+    return got.suggested_filename, pd.read_csv(got.path(), dtype=str, keep_default_na=False)
+
+
+def test_cooperation_draws_the_flows_the_database_holds(tab, db):
+    tab.open("cooperation?focus=KAZ&year=2019")
+    page = tab.page
+    assert page.get_by_role("combobox", name="Focus state").input_value().startswith(NAMES["KAZ"])
+    assert page.locator('input[aria-label="Year"]').input_value() == "2019"
+    assert tab.query()["focus"] == "KAZ" and tab.query()["year"] == "2019" and tab.notices() == []
+    stored = flow_rows(db, 2019)
+    own = stored[(stored["origin"] == "KAZ") & (stored["listed_by"] == "origin")]
+    assert page.get_by_text(f"{own['students'].sum():,.0f}", exact=True).count() == 1  # KAZ's students abroad
+
+    # each pair's count as the database holds it: the host's list where it names the pair, else the origin's
+    by_list = {(r.origin, r.destination, r.listed_by): r.students for r in stored.itertuples()}
+    code_of = {name: code for code, name in CAT.partner_names().items()}
+    sankey = sankey_of(page)
+    labels = sankey["labels"]
+    ots = set(CAT.flow_states())
+    drawn = {}
+    for s, t, v in zip(sankey["source"], sankey["target"], sankey["value"]):
+        if labels[t].startswith("Elsewhere"):
+            continue
+        o, d = code_of[labels[s]], code_of[labels[t]]
+        drawn[(o, d)] = v
+        assert v == by_list.get((o, d, "destination"), by_list.get((o, d, "origin"))), (o, d)
+    between = {(o, d) for o, d, _ in by_list if o in ots and d in ots}
+    assert {pair for pair in drawn if pair[1] in ots} == between  # every reported pair among OTS states, no other
+    assert drawn[("KAZ", "RUS")] == 71368 and drawn[("AZE", "TUR")] == 19383
+
+    # the matrix: a pair in neither list says so; its CSV holds exactly what is shown
+    table = shown_matrix(page)
+    header, rows = table[0], {row[0]: row[1:] for row in table[1:]}
+    assert stored[(stored["origin"] == "KAZ") & (stored["destination"] == "AZE")].empty
+    assert rows[NAMES["KAZ"]][header.index(NAMES["AZE"]) - 1] == "not reported"
+    assert rows[NAMES["KAZ"]][header.index(NAMES["TUR"]) - 1] == f"{by_list[('KAZ', 'TUR', 'origin')]:,.0f}"
+    name, got = download_named(tab, "Download the matrix as shown (CSV)")
+    assert name == "student_flows_matrix_2019.csv"
+    assert list(got.columns[:len(header)]) == header
+    assert got.iloc[:, :len(header)].values.tolist() == [[r[0], *r[1:]] for r in table[1:]]
+    assert set(got["licence"]) == {"CC BY-SA 3.0 IGO"} and got["licence_terms"].str.startswith("Share-alike").all()
+    browser.screenshot(page, "desktop-cooperation-KAZ")
 
 
 # --- the sidebar writes the address --------------------------------------------------------------------------------

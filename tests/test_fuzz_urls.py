@@ -51,6 +51,9 @@ PAGE_PARAMS = {
                  Param("per", "choice", "none", options=("none", "capita", "gdp"),
                        labels={"none": "As published", "capita": "Per capita", "gdp": "Per GDP"}),
                  Param("log", "flag", False)],
+    "cooperation": [Param("year", "int", CAT.flows.default_year, lo=CAT.flows.first_year, hi=CAT.flows.last_year),
+                    Param("focus", "choice", STATES[0].code, options=tuple(c.code for c in STATES),
+                          labels={c.code: f"{c.name} ({c.role})" for c in STATES})],
     "data": [Param("q", "text", "", hi=100)],
 }
 ALL_PAGE_PARAMS = [p for ps in PAGE_PARAMS.values() for p in ps]

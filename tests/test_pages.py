@@ -1,5 +1,6 @@
 """Every page as AppTest runs it on the bundled snapshot: renders, reproduces deep links, falls back with a notice."""
 import json
+import re
 
 import pytest
 import streamlit as st
@@ -9,7 +10,7 @@ from sti import settings, store
 
 APP = str(settings.ROOT / "dashboard.py")
 PAGES = {"overview": "app_pages/overview.py", "areas": "app_pages/areas.py", "country": "app_pages/country.py",
-         "explorer": "app_pages/explorer.py", "data": "app_pages/data.py"}
+         "cooperation": "app_pages/cooperation.py", "explorer": "app_pages/explorer.py", "data": "app_pages/data.py"}
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +172,8 @@ def test_a_bad_parameter_falls_back_with_a_notice(open_page, query, expected):
 
 
 @pytest.mark.parametrize("page, query", [("areas", {"area": "nope"}), ("country", {"country": "XNC"}),
-                                         ("explorer", {"indicator": "<script>", "chart": "pie"})])
+                                         ("explorer", {"indicator": "<script>", "chart": "pie"}),
+                                         ("cooperation", {"year": "2021", "focus": "RUS"})])
 def test_bad_page_parameters_fall_back_with_a_notice(open_page, page, query):
     at = open_page(page, **query)
     for key in query:
@@ -295,3 +297,92 @@ def test_national_figures_appear_labelled_on_area_and_country_pages(database, op
     at = open_page("country", country="TUR")
     assert any("National figures" in w.value for w in at.warning)
     assert "S&E articles with domestic institutions only" in set(at.dataframe[-1].value["indicator_name"])
+
+
+# --- cooperation: the student flows ---------------------------------------------------------------------------------
+
+
+def _flows(database, year):
+    from sti.db import connect_readonly
+
+    con = connect_readonly(database)
+    try:
+        return con.execute("SELECT origin, destination, students, listed_by FROM flow WHERE year = ?", [year]).df()
+    finally:
+        con.close()
+
+
+def _metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def test_cooperation_opens_on_the_recommended_year_and_answers_for_the_focus_state(open_page, database):
+    at = open_page("cooperation")
+    assert at.query_params["year"] == "2019" and at.query_params["focus"] == "AZE"
+    flows = _flows(database, 2019)
+    mine = flows[(flows["origin"] == "AZE") & (flows["listed_by"] == "origin")]
+    metrics = _metrics(at)
+    assert metrics["Students abroad"] == f"{mine['students'].sum():,.0f}"  # every row of AZE's own list
+    to_ots = {d: v for d, v in zip(mine["destination"], mine["students"]) if d in ("TUR", "KGZ", "UZB", "HUN")}
+    assert to_ots["TUR"] == 19383
+    assert metrics["…in other OTS states (at least)"].endswith("(46%)")
+    [sankey] = [s for s in _specs(at) if s["data"][0]["type"] == "sankey"]
+    trace = sankey["data"][0]
+    labels = trace["node"]["label"]
+    drawn = {(labels[s], labels[t]): v for s, t, v in zip(trace["link"]["source"], trace["link"]["target"],
+                                                           trace["link"]["value"])}
+    assert drawn[("Azerbaijan", "Türkiye")] == 19383 and drawn[("Kazakhstan", "Russian Federation")] == 71368
+    assert any("CC BY-SA 3.0 IGO" in c.value and "Share-alike" in c.value for c in at.caption)
+
+
+def test_cooperation_deep_link_reproduces_its_view(open_page):
+    at = open_page("cooperation", focus="KAZ", year="2015", countries="KAZ,KGZ,TUR")
+    assert at.selectbox(key="p_focus").value == "KAZ" and at.slider(key="p_year").value == 2015
+    assert not at.warning
+    [sankey] = [s for s in _specs(at) if s["data"][0]["type"] == "sankey"]
+    origins = set(sankey["data"][0]["node"]["label"][:3])
+    assert origins == {"Kazakhstan", "Kyrgyzstan", "Türkiye"}  # the selected states only
+    titles = [s["layout"]["title"]["text"] for s in _specs(at)]
+    assert "Where Kazakhstan's students studied, 2015" in titles
+    assert "Where Kazakhstan's foreign students came from, 2015" in titles
+    matrix = next(m.value for m in at.markdown if "sti-flows" in m.value)
+    assert "<th scope=\"col\">Russian Federation</th>" in matrix  # the context host, though not selected
+    assert matrix.count("<tr>") == 1 + 4  # heading, KAZ, KGZ, TUR and Russia
+
+
+def test_cooperation_says_not_reported_and_never_draws_a_zero(open_page, database):
+    at = open_page("cooperation", focus="KAZ")
+    matrix = next(m.value for m in at.markdown if "sti-flows" in m.value)
+    flows = _flows(database, 2019)
+    assert flows[(flows["origin"] == "KAZ") & (flows["destination"] == "AZE")].empty  # in neither list
+    [row] = re.findall(r'<th scope="row" class="focus"><a [^>]*>Kazakhstan</a></th>(.*?)</tr>', matrix)
+    assert row.startswith('<td class="nr focus">not reported</td>')  # KAZ → AZE, the first column
+    assert ">0</td>" not in matrix
+    captions = " ".join(c.value for c in at.caption)
+    assert "Not reported: Azerbaijan" in captions and "top-10 lists only" in " ".join(c.value for c in at.caption)
+
+
+def test_a_year_a_main_host_did_not_report_is_flagged_not_compared(open_page):
+    at = open_page("cooperation", focus="KAZ", year="2010")
+    metrics = _metrics(at)
+    assert metrics["…in other OTS states (at least)"].endswith("(share not comparable)")
+    assert metrics["…of whom in another OTS state"] == "not comparable"
+    assert any("Russian Federation reported no inbound students for 2010" in c.value for c in at.caption)
+
+
+def test_a_state_that_reported_no_inbound_students_says_so(open_page):
+    at = open_page("cooperation", focus="TKM", year="2018")
+    assert _metrics(at)["Foreign students hosted"] == "not reported"
+    assert any("Turkmenistan reported no inbound students for 2018" in i.value for i in at.info)
+
+
+def test_the_rd_and_research_areas_show_the_intra_ots_shares_and_link_to_cooperation(open_page):
+    for area in ("rd", "research"):
+        at = open_page("areas", area=area, countries="AZE,KAZ")
+        titles = [s["layout"]["title"]["text"] for s in _specs(at)]
+        assert "Students abroad who study in other OTS states" in titles
+        [link] = [p for p in at.get("page_link") if "Cooperation page" in p.proto.label]
+        assert link.proto.page == "cooperation" and "countries=AZE%2CKAZ" in link.proto.query_string  # filters kept
+    at = open_page("country", country="UZB")
+    [link] = [p for p in at.get("page_link") if "student flows" in p.proto.label]
+    assert "focus=UZB" in link.proto.query_string
