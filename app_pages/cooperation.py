@@ -67,7 +67,7 @@ def sankey_section() -> None:
         return
     totals = flows.totals(this_year, "origin")
     outbound = totals.xs(year, level="year") if len(totals) else totals
-    links = flows.sankey_links(known, outbound, selected, selected, list(setup.context), setup.other_destinations)
+    links = flows.sankey_links(known, outbound, selected, OTS, list(setup.context), setup.other_destinations)
     if links.empty:
         ui.no_data(f"no flow of the selected states is reported for {year}")
         return
@@ -96,6 +96,7 @@ def focus_section() -> None:
         cols[0].metric("Students abroad", f"{r['total']:,.0f}",
                        help="Every entry of its own list of destinations: the ten largest and 'other countries'.")
         cols[1].metric("…in other OTS states (at least)",
+                       flows.NOT_REPORTED if not r["partners"] else
                        f"{r['students']:,.0f} ({r['share']:.0f}%)" if not r["missing"]
                        else f"{r['students']:,.0f} (share not comparable)",
                        help=SHARES["outbound"].definition if not r["missing"] else gap_text(r["missing"].split(",")))
@@ -105,7 +106,8 @@ def focus_section() -> None:
         r = mine_in.iloc[0]
         cols[2].metric("Foreign students hosted", f"{r['total']:,.0f}",
                        help="Every entry of its own list of origins: the ten largest and 'other countries'.")
-        cols[3].metric("…from other OTS states (at least)", f"{r['students']:,.0f} ({r['share']:.0f}%)",
+        cols[3].metric("…from other OTS states (at least)",
+                       f"{r['students']:,.0f} ({r['share']:.0f}%)" if r["partners"] else flows.NOT_REPORTED,
                        help=SHARES["inbound"].definition)
     else:
         cols[2].metric("Foreign students hosted", flows.NOT_REPORTED,

@@ -105,7 +105,9 @@ def share_observations(flows: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     for ind in wanted:
         found = shares(own, catalog.flow_states(), catalog.group_codes(), ind.flow_share,
                        settings.reporters if ind.flow_share == "outbound" else ())
-        found = found[(found["missing"] == "") & found["year"].between(settings.first_year, settings.last_year)]
+        # no OTS partner in either top-10 list is "not reported", not a measured 0 %
+        found = found[(found["missing"] == "") & (found["partners"] > 0)
+                      & found["year"].between(settings.first_year, settings.last_year)]
         parts.append(pd.DataFrame({"indicator": ind.code, "country": found["country"], "year": found["year"],
                                    "value": found["share"], "source": ind.source, "vintage": vintage,
                                    "retrieved_at": retrieved}, columns=columns))

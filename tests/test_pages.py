@@ -335,6 +335,14 @@ def test_cooperation_opens_on_the_recommended_year_and_answers_for_the_focus_sta
     assert any("CC BY-SA 3.0 IGO" in c.value and "Share-alike" in c.value for c in at.caption)
 
 
+def test_cooperation_draws_flows_to_every_ots_state_whichever_states_are_selected(open_page, catalog):
+    at = open_page("cooperation", focus="KAZ", countries="KAZ")
+    [sankey] = [s["data"][0] for s in _specs(at) if s["data"][0]["type"] == "sankey"]
+    colour = dict(zip(sankey["node"]["label"], sankey["node"]["color"]))
+    for host in ("TUR", "KGZ"):  # OTS hosts of Kazakhstan's students, though not selected in the sidebar
+        assert colour[catalog.country(host).name] == catalog.country(host).colour
+
+
 def test_cooperation_deep_link_reproduces_its_view(open_page):
     at = open_page("cooperation", focus="KAZ", year="2015", countries="KAZ,KGZ,TUR")
     assert at.selectbox(key="p_focus").value == "KAZ" and at.slider(key="p_year").value == 2015
