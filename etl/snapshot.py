@@ -105,14 +105,18 @@ def _flows_text(flows: pd.DataFrame) -> tuple[str, dict]:
     return _csv_text(queries.FLOW_COLUMNS, rows), info
 
 
-def read_snapshot(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Observations, publisher metadata and manifest, after checking the files against the manifest."""
+def _manifest(directory: Path) -> dict:
     try:
-        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        return json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SnapshotError(f"no snapshot at {directory} (missing {MANIFEST})") from None
     except json.JSONDecodeError as exc:
         raise SnapshotError(f"{directory / MANIFEST} is not valid JSON: {exc}") from None
+
+
+def read_snapshot(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Observations, publisher metadata and manifest, after checking the files against the manifest."""
+    manifest = _manifest(directory)
     if manifest.get("format") != FORMAT:
         raise SnapshotError(f"{directory / MANIFEST} has format {manifest.get('format')!r}, expected {FORMAT}")
     texts = {}
@@ -138,12 +142,7 @@ def read_snapshot(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 
 def read_flows(directory: Path) -> pd.DataFrame:
     """The snapshot's flows, checked against the manifest (none where the manifest lists no flows file)."""
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SnapshotError(f"no snapshot at {directory} (missing {MANIFEST})") from None
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{directory / MANIFEST} is not valid JSON: {exc}") from None
+    manifest = _manifest(directory)
     expected = manifest.get("files", {}).get(FLOWS)
     if expected is None:
         return pd.DataFrame(columns=queries.FLOW_COLUMNS)
