@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -144,6 +144,21 @@ def header_cells(text: str) -> list[str]:
         return [cell.strip() for cell in next(csv.reader([first]), [])]
     except csv.Error:
         return []
+
+
+def files_by_kind(files: list[tuple[str, str]], kind_of: Callable[[list[str]], str | None], unknown: str,
+                  second: str) -> dict[str, tuple[str, str]]:
+    """A source's files by kind, told by their header (`kind_of(header cells)`), one file of each kind: a header of no
+    kind is refused with `unknown`, a second file of a kind with `second` (which may name `{kind}` and `{first}`)."""
+    by_kind: dict[str, tuple[str, str]] = {}
+    for origin, text in files:
+        kind = kind_of(header_cells(text))
+        if not kind:
+            raise SourceError(origin, unknown, 1)
+        if kind in by_kind:
+            raise SourceError(origin, second.format(kind=kind, first=by_kind[kind][0]), 1)
+        by_kind[kind] = (origin, text)
+    return by_kind
 
 
 def csv_records(text: str, origin: str) -> Iterator[tuple[int, list[str]]]:

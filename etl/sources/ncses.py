@@ -27,7 +27,17 @@ from __future__ import annotations
 import html
 import re
 
-from etl.series import Parsed, Series, SourceError, csv_records, frame, header_cells, parse_number, reject_duplicates
+from etl.series import (
+    Parsed,
+    Series,
+    SourceError,
+    csv_records,
+    files_by_kind,
+    frame,
+    header_cells,
+    parse_number,
+    reject_duplicates,
+)
 from sti.catalog import Catalog
 
 SOURCE = "ncses"
@@ -152,16 +162,9 @@ def _articles(text: str, origin: str, catalog: Catalog, skipped: set[str], unuse
 
 
 def parse(files: list[tuple[str, str]], catalog: Catalog) -> Parsed:
-    by_kind: dict[str, tuple[str, str]] = {}
-    for origin, text in files:
-        kind = _kind(header_cells(text))
-        if not kind:
-            raise SourceError(origin, f"the header is neither SINV-11's '{','.join(PCT_HEADER)}' nor SPBS-33's "
-                                      f"'table_id,row_id,{ARTICLES_PATH},…,field_<year>…'", 1)
-        if kind in by_kind:
-            raise SourceError(origin, f"a second copy of the same NCSES table (the first is {by_kind[kind][0]}): "
-                                      "import one", 1)
-        by_kind[kind] = (origin, text)
+    by_kind = files_by_kind(files, _kind, f"the header is neither SINV-11's '{','.join(PCT_HEADER)}' nor SPBS-33's "
+                            f"'table_id,row_id,{ARTICLES_PATH},…,field_<year>…'",
+                            "a second copy of the same NCSES table (the first is {first}): import one")
     parsed = Parsed()
     if "pct" in by_kind:
         origin, text = by_kind["pct"]

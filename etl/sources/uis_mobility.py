@@ -23,7 +23,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from etl.series import Flows, Parsed, SourceError, csv_records, header_cells, parse_number, parse_year
+from etl.series import (
+    Flows,
+    Parsed,
+    SourceError,
+    csv_records,
+    files_by_kind,
+    header_cells,
+    parse_number,
+    parse_year,
+)
 from sti.catalog import Catalog
 
 SOURCE = "uis_mobility"
@@ -85,16 +94,9 @@ def _records(text: str, origin: str, kind: str, catalog: Catalog, skipped: set[s
 
 
 def parse(files: list[tuple[str, str]], catalog: Catalog) -> Parsed:
-    by_kind: dict[str, tuple[str, str]] = {}
-    for origin, text in files:
-        kind = _kind(header_cells(text))
-        if not kind:
-            raise SourceError(origin, "the header is neither 360info's destinations-by-origin "
-                                      f"'{','.join(HEADERS['origin'])}' nor its origins-by-destination table", 1)
-        if kind in by_kind:
-            raise SourceError(origin, f"a second table of {kind}s' lists (the first is {by_kind[kind][0]}): import "
-                                      "one", 1)
-        by_kind[kind] = (origin, text)
+    by_kind = files_by_kind(files, _kind, "the header is neither 360info's destinations-by-origin "
+                            f"'{','.join(HEADERS['origin'])}' nor its origins-by-destination table",
+                            "a second table of {kind}s' lists (the first is {first}): import one")
     parsed = Parsed()
     for kind, (origin, text) in by_kind.items():
         skipped: set[str] = set()
