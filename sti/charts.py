@@ -5,6 +5,7 @@ show only the states that have a value and name the year of each, and the heat m
 """
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Callable
@@ -32,15 +33,22 @@ class Look:
     def colour(self, code: str) -> str:
         return self.colours.get(code, "#777777")
 
+    @functools.cached_property
+    def key(self) -> str:
+        """The whole look as one string: a cache keyed by it hashes one value, not every name and colour."""
+        return repr(sorted(self.names.items())) + repr(sorted(self.colours.items()))
 
-def _layout(fig: go.Figure, title: str, height: int = 420, **kw: object) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}}, height=height,
-                      margin={"l": 10, "r": 10, "t": 60, "b": 10}, font={"family": FONT},
-                      legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}, hovermode="closest",
-                      **kw)
-    fig.update_xaxes(gridcolor=GRID, zeroline=False)
-    fig.update_yaxes(gridcolor=GRID, zeroline=False)
-    return fig
+
+def figure(traces: list[dict], title: str, height: int = 420, xaxis: dict | None = None,
+           yaxis: dict | None = None, **layout: object) -> go.Figure:
+    """The figure of `traces` (plain dicts) with the charts' common layout, built in one call: plotly validates a
+    figure on every add_trace/update_*, which cost area pages over half their rerun time."""
+    axis = {"gridcolor": GRID, "zeroline": False}
+    return go.Figure(data=traces, layout={
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}}, "height": height,
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "font": {"family": FONT},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}, "hovermode": "closest",
+        "xaxis": axis | (xaxis or {}), "yaxis": axis | (yaxis or {}), **layout})
 
 
 def format_value(value: float) -> str:
@@ -63,26 +71,32 @@ def line_chart(data: pd.DataFrame, title: str, unit: str, look: Look, first: int
                benchmark: str | None = None, log: bool = False, highlight: str | None = None) -> go.Figure:
     """One line per country over [first, last]; `data` has country, year, value. Years without a value are gaps.
     With `highlight`, that country's line is drawn strong and the others thin and faded."""
-    fig = go.Figure()
     years = list(range(first, last + 1))
     countries = list(dict.fromkeys(data["country"]))
     if benchmark in countries:  # drawn last, on top, dashed
         countries = [c for c in countries if c != benchmark] + [benchmark]
+    # one pass over the rows instead of a filter and reindex per country: a tenth of the time on a 13-chart page
+    by_country: dict[str, dict[int, float]] = {}
+    for code, year, value in zip(data["country"].tolist(), data["year"].tolist(), data["value"].tolist()):
+        by_country.setdefault(code, {})[int(year)] = value
+    traces = []
     for code in countries:
-        own = data[data["country"] == code].set_index("year")["value"].reindex(years)
+        own = by_country[code]
         is_bench = code == benchmark
         faded = highlight is not None and code != highlight
-        fig.add_trace(go.Scatter(
-            x=years, y=own.tolist(), name=f"{look.name(code)} (benchmark)" if is_bench else look.name(code),
-            mode="lines+markers", connectgaps=False, marker={"size": 4 if faded else 5, "color": look.colour(code)},
-            line={"color": look.colour(code), "width": 1 if faded else 4 if highlight else 3 if is_bench else 2,
-                  "dash": BENCHMARK_DASH if is_bench else "solid"}, opacity=0.45 if faded else 1.0,
-            hovertemplate=f"<b>{html.escape(look.name(code))}</b><br>%{{x}}: %{{y:,.4~g}} {html.escape(unit)}"
-                          "<extra></extra>"))
-    _layout(fig, title)
-    fig.update_yaxes(title_text=unit, type="log" if log else "linear", rangemode="normal" if log else "tozero")
-    fig.update_xaxes(range=[first - 0.5, last + 0.5], dtick=5 if last - first > 12 else 1)
-    return fig
+        traces.append({
+            "type": "scatter", "x": years, "y": [own.get(year, math.nan) for year in years],
+            "name": f"{look.name(code)} (benchmark)" if is_bench else look.name(code),
+            "mode": "lines+markers", "connectgaps": False,
+            "marker": {"size": 4 if faded else 5, "color": look.colour(code)},
+            "line": {"color": look.colour(code), "width": 1 if faded else 4 if highlight else 3 if is_bench else 2,
+                     "dash": BENCHMARK_DASH if is_bench else "solid"}, "opacity": 0.45 if faded else 1.0,
+            "hovertemplate": f"<b>{html.escape(look.name(code))}</b><br>%{{x}}: %{{y:,.4~g}} {html.escape(unit)}"
+                             "<extra></extra>"})
+    return figure(traces, title,
+                  xaxis={"range": [first - 0.5, last + 0.5], "dtick": 5 if last - first > 12 else 1},
+                  yaxis={"title": {"text": unit}, "type": "log" if log else "linear",
+                         "rangemode": "normal" if log else "tozero"})
 
 
 def ranked_bar(latest: pd.DataFrame, title: str, unit: str, look: Look, higher_is_better: bool | None,
@@ -95,31 +109,30 @@ def ranked_bar(latest: pd.DataFrame, title: str, unit: str, look: Look, higher_i
     labels = [f"{look.name(c)} ({y})" for c, y in zip(ordered["country"], ordered["year"])]
     colours = [look.colour(c) for c in ordered["country"]]
     patterns = ["/" if c == benchmark else "" for c in ordered["country"]]
-    fig = go.Figure(go.Bar(
-        x=ordered["value"], y=labels, orientation="h", marker={"color": colours, "pattern": {"shape": patterns}},
-        text=[format_value(v) for v in ordered["value"]], textposition="outside", cliponaxis=False,
-        hovertemplate="<b>%{y}</b><br>%{x:,.4~g} " + html.escape(unit) + "<extra></extra>"))
-    _layout(fig, title, height=max(260, 60 + 34 * len(ordered)), showlegend=False)
-    fig.update_xaxes(title_text=unit, type="log" if log else "linear")
+    xaxis: dict[str, object] = {"title": {"text": unit}, "type": "log" if log else "linear"}
     if not log and len(ordered) and ordered["value"].max() > 0:  # room for the value labels beyond the longest bar
-        fig.update_xaxes(range=[min(0.0, float(ordered["value"].min()) * 1.2), float(ordered["value"].max()) * 1.22])
-    fig.update_yaxes(automargin=True)
-    return fig
+        xaxis["range"] = [min(0.0, float(ordered["value"].min()) * 1.2), float(ordered["value"].max()) * 1.22]
+    return figure([{
+        "type": "bar", "x": ordered["value"], "y": labels, "orientation": "h",
+        "marker": {"color": colours, "pattern": {"shape": patterns}},
+        "text": [format_value(v) for v in ordered["value"]], "textposition": "outside", "cliponaxis": False,
+        "hovertemplate": "<b>%{y}</b><br>%{x:,.4~g} " + html.escape(unit) + "<extra></extra>"}],
+        title, height=max(260, 60 + 34 * len(ordered)), xaxis=xaxis, yaxis={"automargin": True}, showlegend=False)
 
 
 def choropleth(latest: pd.DataFrame, title: str, unit: str, look: Look) -> go.Figure:
     """Latest value per country on a world map framed on the countries shown; hover names the year."""
     hover = [f"<b>{html.escape(look.name(c))}</b><br>{format_value(v)} {html.escape(unit)} ({y})"
              for c, v, y in zip(latest["country"], latest["value"], latest["year"])]
-    fig = go.Figure(go.Choropleth(
-        locations=latest["country"], z=latest["value"], locationmode="ISO-3", colorscale="Viridis",
-        marker={"line": {"color": "white", "width": 0.6}}, text=hover, hovertemplate="%{text}<extra></extra>",
-        colorbar={"title": {"text": unit, "side": "right"}, "thickness": 14}))
-    _layout(fig, title, height=460)
-    fig.update_geos(fitbounds="locations", showcountries=True, countrycolor="#bbbbbb", showland=True,
-                    landcolor="#f2f2f2", showocean=False, showlakes=False, showrivers=False,
-                    showframe=False, projection={"type": "natural earth"}, bgcolor="rgba(0,0,0,0)")
-    return fig
+    return figure([{
+        "type": "choropleth", "locations": latest["country"], "z": latest["value"], "locationmode": "ISO-3",
+        "colorscale": "Viridis", "marker": {"line": {"color": "white", "width": 0.6}}, "text": hover,
+        "hovertemplate": "%{text}<extra></extra>",
+        "colorbar": {"title": {"text": unit, "side": "right"}, "thickness": 14}}],
+        title, height=460,
+        geo={"fitbounds": "locations", "showcountries": True, "countrycolor": "#bbbbbb", "showland": True,
+             "landcolor": "#f2f2f2", "showocean": False, "showlakes": False, "showrivers": False,
+             "showframe": False, "projection": {"type": "natural earth"}, "bgcolor": "rgba(0,0,0,0)"})
 
 
 def scatter_points(y: pd.DataFrame, x: pd.DataFrame, size: pd.DataFrame) -> pd.DataFrame:
@@ -136,21 +149,21 @@ def scatter_points(y: pd.DataFrame, x: pd.DataFrame, size: pd.DataFrame) -> pd.D
 def scatter(points: pd.DataFrame, title: str, x_label: str, y_label: str, look: Look,
             log_x: bool = False, log_y: bool = False) -> go.Figure:
     """One bubble per country: `points` has country, year, x, y and size (population; bubbles by area)."""
-    fig = go.Figure()
     biggest = points["size"].max() if len(points) and points["size"].notna().any() else 1.0
+    traces = []
     for row in points.itertuples(index=False):
         size = 12.0 if pd.isna(row.size) else 8.0 + 52.0 * math.sqrt(row.size / biggest)
-        fig.add_trace(go.Scatter(
-            x=[row.x], y=[row.y], mode="markers+text", name=look.name(row.country), text=[row.country],
-            textposition="top center", marker={"size": size, "color": look.colour(row.country), "opacity": 0.8,
-                                               "line": {"color": "white", "width": 1}},
-            hovertemplate=(f"<b>{html.escape(look.name(row.country))}</b> ({row.year})<br>"
-                           f"{html.escape(x_label)}: %{{x:,.4~g}}<br>{html.escape(y_label)}: %{{y:,.4~g}}"
-                           + ("" if pd.isna(row.size) else f"<br>Population: {row.size:,.0f}") + "<extra></extra>")))
-    _layout(fig, title, height=480)
-    fig.update_xaxes(title_text=x_label, type="log" if log_x else "linear")
-    fig.update_yaxes(title_text=y_label, type="log" if log_y else "linear")
-    return fig
+        traces.append({
+            "type": "scatter", "x": [row.x], "y": [row.y], "mode": "markers+text", "name": look.name(row.country),
+            "text": [row.country], "textposition": "top center",
+            "marker": {"size": size, "color": look.colour(row.country), "opacity": 0.8,
+                       "line": {"color": "white", "width": 1}},
+            "hovertemplate": (f"<b>{html.escape(look.name(row.country))}</b> ({row.year})<br>"
+                              f"{html.escape(x_label)}: %{{x:,.4~g}}<br>{html.escape(y_label)}: %{{y:,.4~g}}"
+                              + ("" if pd.isna(row.size) else f"<br>Population: {row.size:,.0f}")
+                              + "<extra></extra>")})
+    return figure(traces, title, height=480, xaxis={"title": {"text": x_label}, "type": "log" if log_x else "linear"},
+                  yaxis={"title": {"text": y_label}, "type": "log" if log_y else "linear"})
 
 
 def area_profile(own: pd.DataFrame, average: pd.DataFrame, area_names: dict[str, str], look: Look, country: str,
@@ -161,24 +174,22 @@ def area_profile(own: pd.DataFrame, average: pd.DataFrame, area_names: dict[str,
     own = own.set_index("area").reindex(order)
     average = average.set_index("area").reindex(order)
     names = [area_names[a] for a in order]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=names, x=own["index"], orientation="h", name=look.name(country),
-                         marker={"color": look.colour(country)},
-                         text=[f"{v:.0f}" if pd.notna(v) else "" for v in own["index"]], textposition="outside",
-                         cliponaxis=False, hovertemplate="<b>%{y}</b><br>index %{x:.0f}<extra></extra>"))
-    fig.add_trace(go.Bar(y=names, x=average["index"], orientation="h", name="OTS average",
-                         marker={"color": "rgba(110,110,110,0.45)"},
-                         hovertemplate="<b>%{y}</b><br>OTS average %{x:.0f}<extra></extra>"))
-    for name, status in zip(names, own["status"]):
-        if status != scoring.OK:
-            fig.add_annotation(y=name, x=0, xanchor="left", showarrow=False, font={"size": 12, "color": "#555555"},
-                               text="no scored indicator" if status == scoring.NOT_SCORED else str(status))
+    notes = [{"y": name, "x": 0, "xanchor": "left", "showarrow": False, "font": {"size": 12, "color": "#555555"},
+              "text": "no scored indicator" if status == scoring.NOT_SCORED else str(status)}
+             for name, status in zip(names, own["status"]) if status != scoring.OK]
+    fig = figure([
+        {"type": "bar", "y": names, "x": own["index"], "orientation": "h", "name": look.name(country),
+         "marker": {"color": look.colour(country)},
+         "text": [f"{v:.0f}" if pd.notna(v) else "" for v in own["index"]], "textposition": "outside",
+         "cliponaxis": False, "hovertemplate": "<b>%{y}</b><br>index %{x:.0f}<extra></extra>"},
+        {"type": "bar", "y": names, "x": average["index"], "orientation": "h", "name": "OTS average",
+         "marker": {"color": "rgba(110,110,110,0.45)"},
+         "hovertemplate": "<b>%{y}</b><br>OTS average %{x:.0f}<extra></extra>"}],
+        f"Area indices: {look.name(country)} and the OTS average", height=120 + 36 * len(order),
+        xaxis={"title": {"text": f"Index ({benchmark_label} = 100)"}, "rangemode": "tozero"},
+        yaxis={"autorange": "reversed", "automargin": True}, barmode="group", annotations=notes)
     fig.add_vline(x=100, line={"color": "#222222", "dash": BENCHMARK_DASH, "width": 1.5},
                   annotation_text=f"{benchmark_label} = 100", annotation_position="top")
-    _layout(fig, f"Area indices: {look.name(country)} and the OTS average", height=120 + 36 * len(order),
-            barmode="group")
-    fig.update_xaxes(title_text=f"Index ({benchmark_label} = 100)", rangemode="tozero")
-    fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
 
 
@@ -286,18 +297,19 @@ def membership_timeline(data: pd.DataFrame, title: str, categories: tuple[tuple[
     runs = status_runs(data)
     colours = {code: STATUS_COLOURS[n % len(STATUS_COLOURS)] for n, (code, _) in enumerate(categories)}
     names = [look.name(c) for c in countries]
-    fig = go.Figure()
+    traces = []
     for code, label in categories:
         part = runs[runs["code"] == code]
         if part.empty:
             continue
-        fig.add_trace(go.Bar(
-            y=[look.name(c) for c in part["country"]], x=(part["end"] - part["start"] + 1).tolist(),
-            base=(part["start"] - 0.5).tolist(), orientation="h", name=label, marker={"color": colours[code]},
-            customdata=list(zip(part["start"], part["end"])),
-            hovertemplate=f"<b>%{{y}}</b><br>{html.escape(label)}: %{{customdata[0]}}–%{{customdata[1]}}"
-                          "<extra></extra>"))
-    _layout(fig, title, height=max(220, 60 + 34 * len(countries)), barmode="overlay")
-    fig.update_xaxes(range=[first - 0.5, last + 0.5], title_text="year", dtick=max(1, (last - first) // 10 or 1))
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)), range=[-0.5, len(names) - 0.5])
-    return fig
+        traces.append({
+            "type": "bar", "y": [look.name(c) for c in part["country"]],
+            "x": (part["end"] - part["start"] + 1).tolist(), "base": (part["start"] - 0.5).tolist(),
+            "orientation": "h", "name": label, "marker": {"color": colours[code]}, "customdata": list(zip(part["start"], part["end"])),
+            "hovertemplate": f"<b>%{{y}}</b><br>{html.escape(label)}: %{{customdata[0]}}–%{{customdata[1]}}"
+                             "<extra></extra>"})
+    return figure(traces, title, height=max(220, 60 + 34 * len(countries)), barmode="overlay",
+                  xaxis={"range": [first - 0.5, last + 0.5], "title": {"text": "year"},
+                         "dtick": max(1, (last - first) // 10 or 1)},
+                  yaxis={"categoryorder": "array", "categoryarray": list(reversed(names)),
+                         "range": [-0.5, len(names) - 0.5]})

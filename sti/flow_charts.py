@@ -11,7 +11,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from sti.charts import Look, _layout
+from sti.charts import Look, figure
 from sti.flows import NOT_REPORTED, REST, count_text, flag_text
 
 CONTEXT_GREY = "#8C8C8C"   # hosts outside the OTS: drawn, but quieter than the OTS states
@@ -87,20 +87,20 @@ def sankey(links: pd.DataFrame, look: Look, year: int, title: str, focus: str | 
         strong = focus is None or focus in (origin, destination)
         return _rgba(look.colour(origin), 0.8 if strong else 0.35)
 
-    fig = go.Figure(go.Sankey(
-        arrangement="snap", valueformat=",.0f",
-        node={"label": labels, "color": colours, "pad": 12, "thickness": 16, "line": {"width": 0},
-              "x": [0.001] * len(origins) + [0.999] * len(hosts),
-              "y": _stacked([float(out_of[o]) for o in origins]) + _stacked([float(into[d]) for d in hosts]),
-              "customdata": [f"from {lb}" for lb in labels[:len(origins)]] + [f"to {lb}" for lb in labels[len(origins):]],
-              "hovertemplate": "%{customdata}: %{value:,.0f} students<extra></extra>"},
-        link={"source": [index[("from", o)] for o in links["origin"]],
-              "target": [index[("to", d)] for d in links["destination"]],
-              "value": links["students"].astype(float).tolist(),
-              "color": [band(o, d, k) for o, d, k in zip(links["origin"], links["destination"], links["kind"])],
-              "customdata": hover, "hovertemplate": "%{customdata}<extra></extra>"}))
-    _layout(fig, title, height=max(460, 60 + 36 * max(len(origins), len(hosts))))
-    return fig
+    return figure([{
+        "type": "sankey", "arrangement": "snap", "valueformat": ",.0f",
+        "node": {"label": labels, "color": colours, "pad": 12, "thickness": 16, "line": {"width": 0},
+                 "x": [0.001] * len(origins) + [0.999] * len(hosts),
+                 "y": _stacked([float(out_of[o]) for o in origins]) + _stacked([float(into[d]) for d in hosts]),
+                 "customdata": [f"from {lb}" for lb in labels[:len(origins)]]
+                 + [f"to {lb}" for lb in labels[len(origins):]],
+                 "hovertemplate": "%{customdata}: %{value:,.0f} students<extra></extra>"},
+        "link": {"source": [index[("from", o)] for o in links["origin"]],
+                 "target": [index[("to", d)] for d in links["destination"]],
+                 "value": links["students"].astype(float).tolist(),
+                 "color": [band(o, d, k) for o, d, k in zip(links["origin"], links["destination"], links["kind"])],
+                 "customdata": hover, "hovertemplate": "%{customdata}<extra></extra>"}}],
+        title, height=max(460, 60 + 36 * max(len(origins), len(hosts))))
 
 
 def list_bars(rows: pd.DataFrame, look: Look, title: str, highlight: set[str], groups: set[str], year: int,
@@ -115,16 +115,14 @@ def list_bars(rows: pd.DataFrame, look: Look, title: str, highlight: set[str], g
     hover = [f"<b>{_text(n)}</b>, {year}<br>{count_text(v)} {unit}"
              + (f"<br>{_text(flag_text(f))}" if str(f).strip() else "")
              for n, v, f in zip(names, ordered["students"], ordered["flags"])]
-    fig = go.Figure(go.Bar(
-        x=ordered["students"].astype(float).tolist(), y=names, orientation="h",
-        marker={"color": colours, "pattern": {"shape": ["/" if p in groups else "" for p in ordered["partner"]]}},
-        text=[count_text(v) for v in ordered["students"]], textposition="outside", cliponaxis=False,
-        customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
-    _layout(fig, title, height=max(260, 70 + 30 * len(ordered)), showlegend=False)
     top = float(ordered["students"].max()) if len(ordered) else 1.0
-    fig.update_xaxes(title_text=unit, range=[0, top * 1.22])
-    fig.update_yaxes(automargin=True, type="category")
-    return fig
+    return figure([{
+        "type": "bar", "x": ordered["students"].astype(float).tolist(), "y": names, "orientation": "h",
+        "marker": {"color": colours, "pattern": {"shape": ["/" if p in groups else "" for p in ordered["partner"]]}},
+        "text": [count_text(v) for v in ordered["students"]], "textposition": "outside", "cliponaxis": False,
+        "customdata": hover, "hovertemplate": "%{customdata}<extra></extra>"}],
+        title, height=max(260, 70 + 30 * len(ordered)), showlegend=False,
+        xaxis={"title": {"text": unit}, "range": [0, top * 1.22]}, yaxis={"automargin": True, "type": "category"})
 
 
 def matrix_html(table: pd.DataFrame, counts: pd.DataFrame | None = None, link: dict[str, str] | None = None,

@@ -89,3 +89,17 @@ def test_index_colours_are_white_at_the_benchmark_and_diverge():
     assert charts.index_colour(100)[0] == "#f7f7f7"
     assert charts.index_colour(100 / 3)[0] == "#b35806" and charts.index_colour(300)[0] == "#542788"
     assert charts.index_colour(300)[1] == "#ffffff" and charts.index_colour(100)[1] == "#000000"
+
+
+def test_the_common_layout_is_set_and_an_axis_option_adds_to_it():
+    fig = charts.line_chart(_frame([("AAA", 2000, 1.0)]), "T", "u", LOOK, 2000, 2001)
+    assert fig.layout.xaxis.gridcolor == charts.GRID and fig.layout.xaxis.range == (1999.5, 2001.5)
+    assert fig.layout.yaxis.gridcolor == charts.GRID and fig.layout.yaxis.rangemode == "tozero"
+    assert fig.layout.legend.orientation == "h" and fig.layout.font.family == charts.FONT
+
+
+def test_a_look_is_keyed_by_every_name_and_colour():
+    same = charts.Look(names=dict(reversed(list(LOOK.names.items()))), colours=dict(LOOK.colours))
+    assert same.key == LOOK.key
+    assert charts.Look(names={**LOOK.names, "AAA": "Åland"}, colours=LOOK.colours).key != LOOK.key
+    assert charts.Look(names=LOOK.names, colours={**LOOK.colours, "AAA": "#000000"}).key != LOOK.key
