@@ -2,6 +2,8 @@
 timeline; the SME area's enterprise table; and any national figures users brought for the area."""
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from sti import charts, export, scoring, store, tables, ui, urlstate
@@ -51,9 +53,10 @@ def enterprise_section() -> None:
     st.caption(ui.source_caption(cat, [cat.indicator("IFC.MSME.NUM")], latest) + " Latest figure up to "
                f"{last} per state, whatever the start year chosen.")
     ui.caveat_notes(cat, latest)
-    ui.download(export.tidy(latest, cat), f"enterprises_to_{last}.csv", "enterprises",
+    ui.download(partial(export.tidy, latest, cat), f"enterprises_to_{last}.csv", "enterprises",
                 label="Download the figures behind the table (CSV)")
-    missing = [look.name(c) for c in view.countries if c not in set(table["country"])]
+    have = set(table["country"])
+    missing = [look.name(c) for c in view.countries if c not in have]
     if missing:
         st.caption(f"No IFC figure: {', '.join(missing)} (not in the IFC database).")
 
@@ -68,8 +71,8 @@ def membership_section(coded: list) -> None:
         if rows.empty:
             ui.no_data(f"no membership is coded for the selected states in {first}–{last}")
             continue
-        fig = charts.membership_timeline(rows, f"{ind.name}, {first}–{last}", ind.categories, look, first, last,
-                                         view.countries)
+        fig = ui.figure(charts.membership_timeline, rows, f"{ind.name}, {first}–{last}", ind.categories, look,
+                        first, last, view.countries)
         table = export.tidy(rows, cat).assign(status=[ind.category(v) for v in rows["value"]])
         ui.chart(fig, table, ui.source_caption(cat, [ind], rows), f"{ind.code}_{first}-{last}.csv",
                  f"timeline-{ind.code}")
@@ -95,17 +98,18 @@ def indicator_views(indicators: list) -> None:
                         " Unscored: no best performer is chosen for it.")
         line, ranked = st.columns([3, 2])
         with line:
-            ui.chart(charts.line_chart(rows, ind.name, ind.unit, look, first, last, benchmark=benchmark),
-                     export.tidy(rows, cat), caption, f"{ind.code}_{first}-{last}.csv", f"line-{ind.code}",
+            ui.chart(ui.figure(charts.line_chart, rows, ind.name, ind.unit, look, first, last, benchmark=benchmark),
+                     partial(export.tidy, rows, cat), caption, f"{ind.code}_{first}-{last}.csv", f"line-{ind.code}",
                      with_caveats=False)
         latest = scoring.latest_rows(rows)
         with ranked:
-            ui.chart(charts.ranked_bar(latest, f"Latest value, {first}–{last}", ind.unit, look,
+            ui.chart(ui.figure(charts.ranked_bar, latest, f"Latest value, {first}–{last}", ind.unit, look,
                                        ind.higher_is_better, benchmark=benchmark),
-                     export.tidy(latest, cat), caption, f"{ind.code}_latest_{last}.csv", f"bar-{ind.code}",
+                     partial(export.tidy, latest, cat), caption, f"{ind.code}_latest_{last}.csv", f"bar-{ind.code}",
                      with_caveats=False)
         ui.caveat_notes(cat, rows)  # once for both charts: the bar shows a subset of the line's values
-        missing = [look.name(c) for c in drawn if c not in set(rows["country"])]
+        have = set(rows["country"])
+        missing = [look.name(c) for c in drawn if c not in have]
         if missing:
             st.caption(f"No value in {first}–{last}: {', '.join(missing)}.")
 

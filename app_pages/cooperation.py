@@ -3,6 +3,8 @@ destinations and origins with the share that stays within the OTS, the origin ×
 intra-OTS shares, and what the co-authorship data can and cannot say."""
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from sti import charts, export, flow_charts, flows, store, ui, urlstate
@@ -71,7 +73,8 @@ def sankey_section() -> None:
     if links.empty:
         ui.no_data(f"no flow of the selected states is reported for {year}")
         return
-    fig = flow_charts.sankey(links, look, year, f"From (left) to the host (right), {year}", focus=focus, order=OTS)
+    fig = ui.figure(flow_charts.sankey, links, look, year, f"From (left) to the host (right), {year}", focus=focus,
+                    order=OTS)
     caption = (f"Band width = students, as counted by the host. Coloured bands go to OTS states ({look.name(focus)}'s "
                "strongest); grey ones to "
                f"{', '.join(look.name(c) for c in setup.context)} and the year's {setup.other_destinations} largest "
@@ -80,7 +83,7 @@ def sankey_section() -> None:
                + ui.flow_caption(cat, this_year))
     shown = links.assign(year=year, source=setup.source,
                          vintage="; ".join(sorted(set(this_year["vintage"]))))
-    ui.chart(fig, export.flows_tidy(shown, cat, {flows.REST: flow_charts.REST_LABEL}), caption,
+    ui.chart(fig, partial(export.flows_tidy, shown, cat, {flows.REST: flow_charts.REST_LABEL}), caption,
              f"student_flows_sankey_{year}.csv", "sankey", with_caveats=False)
     if gaps:
         st.caption(f":material/block: {gap_text(gaps)}")
@@ -128,12 +131,13 @@ def focus_section() -> None:
                 ui.no_data(f"{name} reported no inbound students for {year}" if listed_by == "destination"
                            else f"no list of {name}'s destinations for {year}")
                 continue
-            fig = flow_charts.list_bars(rows, look, f"{title}, {year}", set(OTS) - {focus}, GROUPS, year)
+            fig = ui.figure(flow_charts.list_bars, rows, look, f"{title}, {year}", set(OTS) - {focus}, GROUPS, year)
             partner = "destination" if listed_by == "origin" else "origin"
             data = rows.rename(columns={"partner": partner}).assign(**{listed_by: focus, "listed_by": listed_by})
-            ui.chart(fig, export.flows_tidy(data, cat), f"{name}'s own top-10 list: OTS states in their colours, "
-                     "others grey, hatched the rest ('other countries'). " + outside_note(rows, listed_by) + " "
-                     + ui.flow_caption(cat, rows), f"{focus}_{file}_{year}.csv", f"list-{listed_by}",
+            ui.chart(fig, partial(export.flows_tidy, data, cat),
+                     f"{name}'s own top-10 list: OTS states in their colours, others grey, hatched the rest ('other "
+                     "countries'). " + outside_note(rows, listed_by) + " " + ui.flow_caption(cat, rows),
+                     f"{focus}_{file}_{year}.csv", f"list-{listed_by}",
                      with_caveats=False)
     trend_section()
 
@@ -175,11 +179,12 @@ def trend_section() -> None:
             if rows.empty:
                 ui.no_data(f"no {ind.name.lower()} can be computed for the selected states in {first}–{last}")
                 continue
-            fig = charts.line_chart(rows, f"{ind.name}, {first}–{last}", ind.unit, look, first, last,
+            fig = ui.figure(charts.line_chart, rows, f"{ind.name}, {first}–{last}", ind.unit, look, first, last,
                                     highlight=focus if focus in set(rows["country"]) else None)
             gap = ("Russia or a member reported no inbound students that year, so the share is not comparable"
                    if ind.flow_share == "outbound" else "the state reported no inbound students that year")
-            ui.chart(fig, export.tidy(rows, cat), f"Computed over the top-10 lists, as above (lower bounds). Gaps: {gap}. "
+            ui.chart(fig, partial(export.tidy, rows, cat),
+                     f"Computed over the top-10 lists, as above (lower bounds). Gaps: {gap}. "
                      + ui.flow_caption(cat, rows, what=ind.name), f"{ind.code}_{first}-{last}.csv",
                      f"trend-{ind.flow_share}", with_caveats=False)
 
@@ -211,7 +216,7 @@ def matrix_section() -> None:
     ui.download(table.reset_index().assign(**provenance), f"student_flows_matrix_{year}.csv", "matrix",
                 label="Download the matrix as shown (CSV)")
     pairs = known[known["origin"].isin(states_shown) & known["destination"].isin(states_shown)]
-    ui.download(export.flows_tidy(pairs, cat), f"student_flows_pairs_{year}.csv", "matrix-pairs",
+    ui.download(partial(export.flows_tidy, pairs, cat), f"student_flows_pairs_{year}.csv", "matrix-pairs",
                 label="Download the reported pairs behind it, with both lists' counts (CSV)")
 
 

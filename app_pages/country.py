@@ -1,6 +1,8 @@
 """Country profile: one state across all areas, against the OTS average and the benchmark, and every indicator."""
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from sti import charts, export, profile, scoring, store, ui, urlstate
@@ -35,7 +37,7 @@ st.markdown(f"- {strength}" + (f"\n- {gap}" if gap else ""))
 
 own = scores.areas[scores.areas["country"] == code]
 area_names = {a.id: a.name for a in cat.areas}
-fig = charts.area_profile(own, scores.average, area_names, look, code, bench_label)
+fig = ui.figure(charts.area_profile, own, scores.average, area_names, look, code, bench_label)
 exported = own.merge(scores.average.rename(columns={"index": "ots_average"})[["area", "ots_average"]], on="area")
 ui.chart(fig, exported.assign(benchmark=bench, window=f"{window_first}-{last}"),
          f"Area index = mean of the area's scored indicator indices (table below: the compared year, value and "
@@ -76,12 +78,13 @@ st.dataframe(
         "vintage": st.column_config.TextColumn("Vintage"),
     })
 ui.caveat_notes(cat, table[table["value"].notna()].assign(country=code))  # on the values shown
+shown_sources = set(table["source"])
 st.caption(f"Empty cells: no value in {first}–{last}; no year with both the state's and the benchmark's value; no "
            "direction to rank by; not scored; or a count that grows with size (not compared with an aggregate's "
            "total). "
            "Licences: " + "; ".join(f"{s.publisher} — {s.licence}" for s in cat.sources
-                                    if s.id in set(table["source"])) + ".")
-ui.download(export.with_provenance(table.drop(columns=["trend"]).assign(country=code, benchmark=bench), cat),
+                                    if s.id in shown_sources) + ".")
+ui.download(partial(export.with_provenance, table.drop(columns=["trend"]).assign(country=code, benchmark=bench), cat),
             f"{code}_indicators.csv",
             "profile-table", label="Download the table (CSV)")
 

@@ -69,11 +69,11 @@ def draw() -> None:
     if data.empty:
         ui.no_data(nothing)
     elif chart == "line":
-        ui.chart(charts.line_chart(data, ind.name, unit, look, first, last, benchmark=bench, log=log),
+        ui.chart(ui.figure(charts.line_chart, data, ind.name, unit, look, first, last, benchmark=bench, log=log),
                  export.tidy(data, cat, unit), caption, f"{ind.code}_{first}-{last}.csv", "explorer")
     elif chart == "bar":
         latest = scoring.latest_rows(data)
-        ui.chart(charts.ranked_bar(latest, f"{ind.name}: latest value, {first}–{last}", unit, look,
+        ui.chart(ui.figure(charts.ranked_bar, latest, f"{ind.name}: latest value, {first}–{last}", unit, look,
                                    ind.higher_is_better, benchmark=bench, log=log),
                  export.tidy(latest, cat, unit), caption, f"{ind.code}_latest_{last}.csv", "explorer")
     elif chart == "map":
@@ -82,7 +82,7 @@ def draw() -> None:
             ui.no_data(nothing.replace("selected state", "selected country (aggregates are not mapped)"))
             return
         st.caption("Regional aggregates and benchmarks are not drawn on the map.")
-        ui.chart(charts.choropleth(latest, f"{ind.name}: latest value, {first}–{last}", unit, look),
+        ui.chart(ui.figure(charts.choropleth, latest, f"{ind.name}: latest value, {first}–{last}", unit, look),
                  export.tidy(latest, cat, unit), caption, f"{ind.code}_map_{last}.csv", "explorer")
     else:
         scatter(data, unit, log)
@@ -95,8 +95,8 @@ def scatter(data: pd.DataFrame, unit: str, log: bool) -> None:
     if points.empty:
         ui.no_data(f"no selected state has {ind.name.lower()} and {x_ind.name.lower()} in the same year")
         return
-    fig = charts.scatter(points, f"{ind.name} against {x_ind.name}", f"{x_ind.name} ({x_ind.unit})",
-                         f"{ind.name} ({unit})", look, log_x=log and bool((points["x"] > 0).all()), log_y=log)
+    fig = ui.figure(charts.scatter, points, f"{ind.name} against {x_ind.name}", f"{x_ind.name} ({x_ind.unit})",
+                    f"{ind.name} ({unit})", look, log_x=log and bool((points["x"] > 0).all()), log_y=log)
     keys = points[["country", "year"]]
     used = pd.concat([export.tidy(data.merge(keys), cat, unit), export.tidy(both.merge(keys), cat)],
                      ignore_index=True)

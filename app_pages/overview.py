@@ -1,6 +1,8 @@
 """Overview: states × initiative areas heat map of indices, headline figures, and how much the data covers."""
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from sti import charts, export, scoring, store, ui, urlstate
@@ -46,7 +48,7 @@ for column, ind in zip(grid, headlines):
 reference_of = latest["indicator"].map(best_of) if best_of else view["benchmark"]
 shown_rows = latest["country"].isin(members) | (latest["country"] == reference_of)
 st.caption(ui.sources_line(cat, {i.code for i in headlines}, latest))
-ui.download(export.tidy(latest[shown_rows], cat), "headline_figures.csv", "headlines",
+ui.download(partial(export.tidy, latest[shown_rows], cat), "headline_figures.csv", "headlines",
             label="Download the headline values (CSV)")
 
 # --- heat map --------------------------------------------------------------------------------------------------------
@@ -77,7 +79,7 @@ else:
     ui.download(shown, "area_indices.csv", "heatmap", label="Download the area indices (CSV)")
     behind = scores.indicators[scores.indicators["country"].isin(view.countries)].assign(
         window=f"{first}-{last}")
-    ui.download(export.with_provenance(behind, cat), "area_indices_inputs.csv", "heatmap-inputs",
+    ui.download(partial(export.with_provenance, behind, cat), "area_indices_inputs.csv", "heatmap-inputs",
                 label="Download the values behind the indices (CSV)")
 
     # --- coverage note -------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ download, and the full downloads. (URL state and the sidebar: `sti.urlstate`.)""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,21 +184,39 @@ def caveat_notes(cat: Catalog, data: pd.DataFrame) -> None:
         st.caption("  \n".join(f":material/warning: **Caveat:** {c.note} — *why:* {c.reason}." for c in found))
 
 
-def chart(fig: go.Figure, data: pd.DataFrame, caption: str, file_name: str, key: str, *,
-          with_caveats: bool = True) -> None:
+def figure(builder: Callable[..., go.Figure], *args: object, **kwargs: object) -> go.Figure:
+    """`builder(*args, **kwargs)` (a sti.charts builder), kept per input: building a figure costs plotly more than
+    drawing it, and most reruns draw the same figures again."""
+    return _figure(f"{builder.__module__}.{builder.__qualname__}", builder, *args, **kwargs)
+
+
+# Kept as a resource, not copied per session: st.plotly_chart copies a figure (to_dict) before serialising it, and
+# nothing else changes one once built.
+@st.cache_resource(max_entries=512, show_spinner=False, hash_funcs={Look: lambda look: look.key})
+def _figure(name: str, _builder: Callable[..., go.Figure], *args: object, **kwargs: object) -> go.Figure:
+    return _builder(*args, **kwargs)
+
+
+Rows = pd.DataFrame | Callable[[], pd.DataFrame]  # a frame, or what makes it when it is needed
+
+
+def chart(fig: go.Figure, data: Rows, caption: str, file_name: str, key: str, *, with_caveats: bool = True) -> None:
     """Render a figure with its source caption, the caveats on what it draws, and a CSV download of exactly `data`
     (the rows it draws, with licence, citation and caveats). `with_caveats=False` where the page shows the caveats
-    of several charts of the same values once, below them."""
+    of several charts of the same values once, below them; then a callable `data` is only called on a click."""
     st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"chart-{key}")
     st.caption(caption)
     if with_caveats:
+        data = data() if callable(data) else data
         caveat_notes(catalog(), data)
     download(data, file_name, key)
 
 
-def download(data: pd.DataFrame, file_name: str, key: str, label: str = "Download the data (CSV)") -> None:
-    st.download_button(label, export.csv_bytes(data), file_name=file_name, mime="text/csv", key=f"dl-{key}",
-                       icon=":material/download:", on_click="ignore")
+def download(data: Rows, file_name: str, key: str, label: str = "Download the data (CSV)") -> None:
+    """A CSV download button whose file is made when it is clicked: on a page of 26 charts, making every file on
+    every rerun was a quarter of the page's time, for files rarely wanted."""
+    st.download_button(label, lambda: export.csv_bytes(data() if callable(data) else data), file_name=file_name,
+                       mime="text/csv", key=f"dl-{key}", icon=":material/download:", on_click="ignore")
 
 
 @functools.lru_cache(maxsize=3)
@@ -284,7 +303,7 @@ def national_section(figures: pd.DataFrame, look: Look, what: str, key: str = "n
         "source_name": st.column_config.TextColumn("Source (national)"),
         "source_url": st.column_config.LinkColumn("Address"),
         "retrieved": st.column_config.DateColumn("Retrieved")})
-    download(export.national_tidy(figures), f"national_figures_{key}.csv", f"national-{key}",
+    download(functools.partial(export.national_tidy, figures), f"national_figures_{key}.csv", f"national-{key}",
              label="Download the national figures (CSV)")
 
 
