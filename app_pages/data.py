@@ -50,7 +50,7 @@ ui.national_section(store.read("national_figures", [c.code for c in cat.countrie
 
 st.subheader("Coverage")
 countries = list(dict.fromkeys(view.countries + [c.code for c in cat.benchmarks()]))
-latest = store.read("latest_years", countries, last)
+latest = store.read("latest_years", [i.code for i in cat.indicators], countries, last)
 matrix = tables.coverage_matrix(latest, cat, countries)
 st.caption(f"Latest year with a value up to {last}, per state and series. Darker is more recent: within 2 years of "
            f"{last}, 3–5, 6–10, older; empty: no value.")

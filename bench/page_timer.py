@@ -26,7 +26,7 @@ from sti import settings
 APP = str(settings.ROOT / "dashboard.py")
 BASELINE = "import streamlit as st\nst.write('Hello')"
 # Queries the dashboard runs through sti.store (the ETL's writes and checks are not page queries).
-NOT_PAGE_QUERIES = {"create_schema", "insert_catalog", "insert_frame", "check_problems"}
+NOT_PAGE_QUERIES = {"create_schema", "insert_catalog", "insert_frame", "check_problems", "insert_series_stats"}
 
 
 def views() -> dict[str, tuple[navigation.Page, dict[str, str]]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -245,10 +245,17 @@ class Catalog:
         return tuple(i for i in self.indicators if i.source == source_id and not i.computed)
 
     def by_source_code(self, source_id: str, source_code: str) -> Indicator | None:
-        for ind in self.indicators_from(source_id):
-            if ind.source_code == source_code:
-                return ind
-        return None
+        return self._by_source_code.get((source_id, source_code))
+
+    @cached_property
+    def _by_source_code(self) -> dict[tuple[str, str], Indicator]:
+        # The importer looks up every row it reads: a scan of the indicators per lookup slowed large imports.
+        # The first published indicator with a code wins, as the scan had it.
+        index: dict[tuple[str, str], Indicator] = {}
+        for ind in self.indicators:
+            if not ind.computed:
+                index.setdefault((ind.source, ind.source_code), ind)
+        return index
 
     def resolve_country(self, code: str | None, name: str | None = None) -> str | None:
         """Map a publisher's country code or name to our ISO3 code, or None if it is not one of ours."""

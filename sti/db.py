@@ -199,6 +199,7 @@ def write_database(path: Path, catalog: Catalog, contents: Contents) -> None:
             problems = queries.check_problems(con)
             if problems:
                 raise DataCheckError(problems)
+            queries.insert_series_stats(con)
             con.execute("CHECKPOINT")
         finally:
             con.close()

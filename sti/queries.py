@@ -124,6 +124,14 @@ CREATE TABLE national_observation (  -- figures users brought (`python -m etl im
     line INTEGER NOT NULL,
     imported_at TIMESTAMP NOT NULL   -- UTC
 );
+CREATE TABLE series_stats (          -- one row per series in `observation`, written with it: read instead of it
+    indicator VARCHAR NOT NULL,
+    rows BIGINT NOT NULL,
+    countries BIGINT NOT NULL,
+    first_year INTEGER NOT NULL,
+    last_year INTEGER NOT NULL,
+    vintage VARCHAR NOT NULL         -- the series' one vintage (a check of the writer)
+);
 """
 
 OBSERVATION_COLUMNS = ["indicator", "country", "year", "value", "source", "vintage", "retrieved_at"]
@@ -142,27 +150,48 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def insert_catalog(con: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
-    con.executemany("INSERT INTO country VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(c.code, c.name, c.role, c.colour, c.has_data, c.since, c.note) for c in cat.countries])
-    con.executemany("INSERT INTO area VALUES (?, ?, ?, ?, ?, ?)",
-                    [(a.id, a.order, a.name, a.description, a.no_indicator_note, a.indicator_note)
-                     for a in cat.areas])
-    con.executemany("INSERT INTO milestone VALUES (?, ?, ?, ?, ?)",
-                    [(a.id, m.date, m.title, m.status, m.source) for a in cat.areas for m in a.milestones])
-    con.executemany("INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(s.id, s.publisher, s.name, s.url, s.licence, s.licence_url, s.citation) for s in cat.sources])
-    con.executemany("INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(i.code, i.name, i.unit, i.source, i.source_code, i.kind, i.higher_is_better, i.scored,
-                      i.definition, i.upstream, i.formula,
-                      i.derived.numerator if i.derived else None, i.derived.denominator if i.derived else None,
-                      i.note) for i in cat.indicators])
-    con.executemany("INSERT INTO indicator_area VALUES (?, ?)",
-                    [(i.code, a) for i in cat.indicators for a in i.areas])
-    if cat.partners:
-        con.executemany("INSERT INTO partner VALUES (?, ?, ?)", [(p.code, p.name, p.group) for p in cat.partners])
+    for table, rows in _catalog_rows(cat).items():
+        if rows:  # object columns keep the values as given: None stays NULL, ints stay ints
+            insert_frame(con, table, pd.DataFrame(rows, columns=CATALOG_COLUMNS[table], dtype=object))
+
+
+CATALOG_COLUMNS = {
+    "country": ["code", "name", "role", "colour", "has_data", "since", "note"],
+    "area": ["id", "position", "name", "description", "no_indicator_note", "indicator_note"],
+    "milestone": ["area", "date", "title", "status", "source"],
+    "source": ["id", "publisher", "name", "url", "licence", "licence_url", "citation"],
+    "indicator": ["code", "name", "unit", "source", "source_code", "kind", "higher_is_better", "scored", "definition",
+                  "upstream", "formula", "numerator", "denominator", "note"],
+    "indicator_area": ["indicator", "area"],
+    "partner": ["code", "name", "is_group"],
+}
+
+
+def _catalog_rows(cat: Catalog) -> dict[str, list[tuple]]:
+    return {
+        "country": [(c.code, c.name, c.role, c.colour, c.has_data, c.since, c.note) for c in cat.countries],
+        "area": [(a.id, a.order, a.name, a.description, a.no_indicator_note, a.indicator_note) for a in cat.areas],
+        "milestone": [(a.id, m.date, m.title, m.status, m.source) for a in cat.areas for m in a.milestones],
+        "source": [(s.id, s.publisher, s.name, s.url, s.licence, s.licence_url, s.citation) for s in cat.sources],
+        "indicator": [(i.code, i.name, i.unit, i.source, i.source_code, i.kind, i.higher_is_better, i.scored,
+                       i.definition, i.upstream, i.formula, i.derived.numerator if i.derived else None,
+                       i.derived.denominator if i.derived else None, i.note) for i in cat.indicators],
+        "indicator_area": [(i.code, a) for i in cat.indicators for a in i.areas],
+        "partner": [(p.code, p.name, p.group) for p in cat.partners],
+    }
 
 
 _INSERT_FROM_FRAME = {
+    "country": "INSERT INTO country SELECT code, name, role, colour, has_data, since, note FROM incoming_frame",
+    "area": ("INSERT INTO area SELECT id, position, name, description, no_indicator_note, indicator_note "
+             "FROM incoming_frame"),
+    "milestone": "INSERT INTO milestone SELECT area, date, title, status, source FROM incoming_frame",
+    "source": ("INSERT INTO source SELECT id, publisher, name, url, licence, licence_url, citation "
+               "FROM incoming_frame"),
+    "indicator": ("INSERT INTO indicator SELECT code, name, unit, source, source_code, kind, higher_is_better, scored, "
+                  "definition, upstream, formula, numerator, denominator, note FROM incoming_frame"),
+    "indicator_area": "INSERT INTO indicator_area SELECT indicator, area FROM incoming_frame",
+    "partner": "INSERT INTO partner SELECT code, name, is_group FROM incoming_frame",
     "observation": ("INSERT INTO observation SELECT indicator, country, year, value, source, vintage, retrieved_at "
                     "FROM incoming_frame"),
     "publisher_metadata": "INSERT INTO publisher_metadata SELECT kind, key, field, value, source, vintage "
@@ -178,12 +207,23 @@ _INSERT_FROM_FRAME = {
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Bulk-insert a data frame into one of the data tables (the statement is fixed per table)."""
+    """Bulk-insert a data frame into one of the tables (the statement is fixed per table)."""
     con.register("incoming_frame", frame)
     try:
         con.execute(_INSERT_FROM_FRAME[table])
     finally:
         con.unregister("incoming_frame")
+
+
+SERIES_STATS = """
+    SELECT indicator, count(*) AS rows, count(DISTINCT country) AS countries, min(year) AS first_year,
+           max(year) AS last_year, any_value(vintage) AS vintage
+    FROM observation GROUP BY indicator"""
+
+
+def insert_series_stats(con: duckdb.DuckDBPyConnection) -> None:
+    """Once the observations are in: `status` reads these instead of counting distinct values over every row."""
+    con.execute("INSERT INTO series_stats" + SERIES_STATS + " ORDER BY indicator")
 
 
 # The checks a new database must pass before it replaces the old one (unique keys, finite values, known codes).
@@ -352,35 +392,49 @@ def runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT id, started, finished, source, status, rows, message FROM etl_run ORDER BY id").df()
 
 
+# After a WITH that defines series_stats (or not, where the table exists). ETL runs are grouped per source and
+# series they name before they meet the indicators, and met by equality: no string is split per pair.
+_STATUS = """
+    ok_runs AS (
+        SELECT source, starts_with(message, 'all:') OR starts_with(message, 'flows/') AS every_series,
+               split_part(message, ':', 1) AS series, max(finished) AS last_ok
+        FROM etl_run WHERE status = 'ok' GROUP BY ALL
+    ),
+    loads AS (  -- runs that loaded the indicator itself or an input of it, or all of its source's series
+        SELECT n.code AS indicator, r.last_ok
+        FROM (SELECT code, source, unnest([code, numerator, denominator]) AS series FROM indicator) n
+        JOIN ok_runs r ON r.source = n.source AND r.series = n.series
+        UNION ALL
+        SELECT i.code, r.last_ok FROM indicator i JOIN ok_runs r ON r.source = i.source AND r.every_series
+    ),
+    per_series AS (
+        SELECT indicator, max(last_ok) AS last_ok FROM loads GROUP BY indicator
+    )
+    SELECT i.source, i.code AS indicator, coalesce(s.rows, 0) AS rows, coalesce(s.countries, 0) AS countries,
+           s.first_year, s.last_year, s.vintage, p.last_ok AS last_run
+    FROM indicator i
+    LEFT JOIN series_stats s ON s.indicator = i.code
+    LEFT JOIN per_series p ON p.indicator = i.code
+    ORDER BY i.source, i.code"""
+
+
 def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per source and indicator: rows, countries, years covered, vintage, and the last successful run that loaded
     the series (a build loads them all; a derived series counts the runs that loaded its inputs, a flow share the
     runs that loaded its source's flows)."""
-    return con.execute("""
-        WITH per_series AS (
-            SELECT i.code AS indicator, max(r.finished) AS last_ok
-            FROM indicator i JOIN etl_run r ON r.source = i.source AND r.status = 'ok'
-                AND (starts_with(r.message, 'all:') OR starts_with(r.message, 'flows/')
-                     OR split_part(r.message, ':', 1) IN (i.code, i.numerator, i.denominator))
-            GROUP BY i.code
-        )
-        SELECT i.source, i.code AS indicator, count(o.value) AS rows, count(DISTINCT o.country) AS countries,
-               min(o.year) AS first_year, max(o.year) AS last_year, any_value(o.vintage) AS vintage,
-               any_value(p.last_ok) AS last_run
-        FROM indicator i
-        LEFT JOIN observation o ON o.indicator = i.code
-        LEFT JOIN per_series p ON p.indicator = i.code
-        GROUP BY i.source, i.code
-        ORDER BY i.source, i.code""").df()
+    if "series_stats" not in table_names(con):  # written before the table existed: count over the observations
+        return con.execute("WITH series_stats AS (" + SERIES_STATS + "), " + _STATUS).df()
+    return con.execute("WITH " + _STATUS).df()
 
 
-def latest_years(con: duckdb.DuckDBPyConnection, countries: list[str] | tuple[str, ...],
-                 last: int) -> pd.DataFrame:
-    """Latest year up to `last` with a value, per indicator and country (long form), for the given countries."""
+def latest_years(con: duckdb.DuckDBPyConnection, indicators: list[str] | tuple[str, ...],
+                 countries: list[str] | tuple[str, ...], last: int) -> pd.DataFrame:
+    """Latest year up to `last` with a value, per indicator and country (long form), for the given indicators and
+    countries (the table is sorted by indicator: naming them spares reading the others)."""
     return con.execute("""
         SELECT indicator, country, max(year) AS latest_year
-        FROM observation WHERE list_contains(?, country) AND year <= ?
-        GROUP BY indicator, country""", [list(countries), last]).df()
+        FROM observation WHERE list_contains(?, indicator) AND list_contains(?, country) AND year <= ?
+        GROUP BY indicator, country""", [list(indicators), list(countries), last]).df()
 
 
 def year_span(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -434,6 +488,10 @@ def export_observations(con: duckdb.DuckDBPyConnection, sources: list[str]) -> p
 
 def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def observation_count(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT count(*) FROM observation").fetchone()[0]
 
 
 def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, object]:

@@ -51,7 +51,7 @@ def _health(path: Path) -> tuple[str, str]:
             return "refuse", (f"{path} is a DuckDB file but not an OTS STI Monitor database, so it is left "
                               "untouched; point STI_DB elsewhere or remove it")
         runs = queries.runs(con)
-        rows = queries.database_summary(con)["rows"]
+        rows = queries.observation_count(con)
     finally:
         con.close()
     from etl.build import BUILT_FROM, built_from_other_snapshot

@@ -1,7 +1,10 @@
 """Every page as AppTest runs it on the bundled snapshot: renders, reproduces deep links, falls back with a notice."""
 import json
 import re
+import shutil
 
+import duckdb
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -222,6 +225,19 @@ def test_coverage_matrix_follows_the_end_year(open_page):
     matrix = at.dataframe[2].value
     assert matrix.loc["Kazakhstan", "GB.XPD.RSDV.GD.ZS"] == 2020
     assert (matrix.max().dropna() <= 2020).all()
+
+
+def test_the_data_page_reads_a_database_written_before_series_stats(database, open_page, tmp_path, monkeypatch):
+    new = open_page("data")
+    old = tmp_path / "sti.duckdb"
+    shutil.copyfile(database, old)
+    con = duckdb.connect(str(old))
+    con.execute("DROP TABLE series_stats")
+    con.close()
+    use_database(old, monkeypatch)
+    at = open_page("data")
+    for shown, expected in zip(at.dataframe, new.dataframe, strict=True):  # catalogue with vintages, coverage
+        pd.testing.assert_frame_equal(shown.value, expected.value)
 
 
 def test_a_map_of_aggregates_only_says_there_is_nothing_to_map(open_page):
