@@ -104,7 +104,7 @@ def indicator_views(indicators: list) -> None:
         latest = scoring.latest_rows(rows)
         with ranked:
             ui.chart(ui.figure(charts.ranked_bar, latest, f"Latest value, {first}–{last}", ind.unit, look,
-                                       ind.higher_is_better, benchmark=benchmark),
+                               ind.higher_is_better, benchmark=benchmark),
                      partial(export.tidy, latest, cat), caption, f"{ind.code}_latest_{last}.csv", f"bar-{ind.code}",
                      with_caveats=False)
         ui.caveat_notes(cat, rows)  # once for both charts: the bar shows a subset of the line's values

@@ -180,7 +180,7 @@ def trend_section() -> None:
                 ui.no_data(f"no {ind.name.lower()} can be computed for the selected states in {first}–{last}")
                 continue
             fig = ui.figure(charts.line_chart, rows, f"{ind.name}, {first}–{last}", ind.unit, look, first, last,
-                                    highlight=focus if focus in set(rows["country"]) else None)
+                            highlight=focus if focus in set(rows["country"]) else None)
             gap = ("Russia or a member reported no inbound students that year, so the share is not comparable"
                    if ind.flow_share == "outbound" else "the state reported no inbound students that year")
             ui.chart(fig, partial(export.tidy, rows, cat),

@@ -74,7 +74,7 @@ def draw() -> None:
     elif chart == "bar":
         latest = scoring.latest_rows(data)
         ui.chart(ui.figure(charts.ranked_bar, latest, f"{ind.name}: latest value, {first}–{last}", unit, look,
-                                   ind.higher_is_better, benchmark=bench, log=log),
+                           ind.higher_is_better, benchmark=bench, log=log),
                  export.tidy(latest, cat, unit), caption, f"{ind.code}_latest_{last}.csv", "explorer")
     elif chart == "map":
         latest = scoring.latest_rows(data[data["country"].isin(MAPPABLE)])

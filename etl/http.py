@@ -34,6 +34,10 @@ class _Retry(Retry):
             return None
 
 
+# Connections kept open per host: etl.refresh makes as many requests at a time, each on a connection of its own.
+CONNECTIONS = 8
+
+
 def make_session(retries: int = RETRIES, backoff_factor: float | None = None) -> requests.Session:
     """Retries 429/5xx, timeouts and resets with exponential backoff and jitter, honouring Retry-After (capped)."""
     factor = BACKOFF_FACTOR if backoff_factor is None else backoff_factor
@@ -41,7 +45,7 @@ def make_session(retries: int = RETRIES, backoff_factor: float | None = None) ->
                    backoff_jitter=factor / 2, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
                    respect_retry_after_header=True, retry_after_max=RETRY_AFTER_MAX, raise_on_status=False)
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=CONNECTIONS)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT

@@ -101,7 +101,8 @@ def merge(current: pd.DataFrame, incoming: list[Series], catalog: Catalog) -> tu
     """Replace each incoming series whole in `current`, unless the stored vintage is newer."""
     current = published_only(current, catalog)
     stored = current.groupby("indicator")["vintage"].first().to_dict() if len(current) else {}
-    rows_of = dict(tuple(current.groupby("indicator", sort=False))) if len(current) else {}  # one pass, not per series
+    # row positions per series, found in one pass (a copy of each series' rows would double a large import's memory)
+    positions = current.groupby("indicator", sort=False).indices if len(current) else {}
     keep = current
     parts, outcomes = [], []
     for s in incoming:
@@ -110,7 +111,7 @@ def merge(current: pd.DataFrame, incoming: list[Series], catalog: Catalog) -> tu
         if refused:
             outcomes.append(Outcome(s.indicator, s.source, "skipped", 0, s.vintage, refused, s.origin))
             continue
-        if old == s.vintage and _same_values(rows_of[s.indicator], s):
+        if old == s.vintage and _same_values(current.take(positions[s.indicator]), s):
             # Nothing new was retrieved: keep the stored rows (and their retrieved_at), so the snapshot diff stays
             # limited to series that really changed.
             outcomes.append(Outcome(s.indicator, s.source, "ok", 0, s.vintage,

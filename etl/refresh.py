@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from etl.http import CONNECTIONS
 from etl.load import Outcome
 from etl.series import Series, SourceError
 from etl.sources import owid, worldbank
@@ -13,7 +14,7 @@ from sti import settings
 from sti.catalog import Catalog, Indicator
 
 SOURCES = ("worldbank", "owid")
-WORKERS = 8  # parallel requests: hide the latency of a catalogue's series in three rounds, still polite
+WORKERS = CONNECTIONS  # parallel requests (8): a catalogue's series in three rounds, still polite to the publisher
 
 
 def fetch_one(indicator: Indicator, catalog: Catalog, session: requests.Session, timeout: float) -> list[Series]:

@@ -305,7 +305,8 @@ def membership_timeline(data: pd.DataFrame, title: str, categories: tuple[tuple[
         traces.append({
             "type": "bar", "y": [look.name(c) for c in part["country"]],
             "x": (part["end"] - part["start"] + 1).tolist(), "base": (part["start"] - 0.5).tolist(),
-            "orientation": "h", "name": label, "marker": {"color": colours[code]}, "customdata": list(zip(part["start"], part["end"])),
+            "orientation": "h", "name": label, "marker": {"color": colours[code]},
+            "customdata": list(zip(part["start"], part["end"])),
             "hovertemplate": f"<b>%{{y}}</b><br>{html.escape(label)}: %{{customdata[0]}}–%{{customdata[1]}}"
                              "<extra></extra>"})
     return figure(traces, title, height=max(220, 60 + 34 * len(countries)), barmode="overlay",

@@ -430,7 +430,8 @@ def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def latest_years(con: duckdb.DuckDBPyConnection, indicators: list[str] | tuple[str, ...],
                  countries: list[str] | tuple[str, ...], last: int) -> pd.DataFrame:
     """Latest year up to `last` with a value, per indicator and country (long form), for the given indicators and
-    countries (the table is sorted by indicator: naming them spares reading the others)."""
+    countries. Where the database holds more series than asked for, DuckDB skips the others' row groups (the table
+    is sorted by indicator)."""
     return con.execute("""
         SELECT indicator, country, max(year) AS latest_year
         FROM observation WHERE list_contains(?, indicator) AND list_contains(?, country) AND year <= ?
@@ -491,6 +492,7 @@ def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def observation_count(con: duckdb.DuckDBPyConnection) -> int:
+    """The number of observations, without database_summary's distinct counts over every row."""
     return con.execute("SELECT count(*) FROM observation").fetchone()[0]
 
 

@@ -191,7 +191,8 @@ def figure(builder: Callable[..., go.Figure], *args: object, **kwargs: object) -
 
 
 # Kept as a resource, not copied per session: st.plotly_chart copies a figure (to_dict) before serialising it, and
-# nothing else changes one once built.
+# nothing else changes one once built. Keyed by the builder's name, not its code: after editing sti/charts.py,
+# restart the server (or clear its cache) to see the change on figures already built.
 @st.cache_resource(max_entries=512, show_spinner=False, hash_funcs={Look: lambda look: look.key})
 def _figure(name: str, _builder: Callable[..., go.Figure], *args: object, **kwargs: object) -> go.Figure:
     return _builder(*args, **kwargs)

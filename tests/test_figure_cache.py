@@ -22,9 +22,16 @@ def _script():
         "other colour": ui.figure(charts.line_chart, data, "T", "u", charts.Look(look.names, {"AAA": "#000000"}),
                                   2000, 2001),
         "other keyword": ui.figure(charts.line_chart, data, "T", "u", look, 2000, 2001, log=True),
-        "other builder": ui.figure(charts.ranked_bar, data.iloc[[1]], "T", "u", look, True),
     }
-    st.session_state["same"] = {name: fig is first for name, fig in variants.items()}
+
+    def one(title):
+        return charts.line_chart(data, title, "u", look, 2000, 2001)
+
+    def other(title):  # same arguments, another builder: the name is part of the key
+        return charts.line_chart(data, title, "u", look, 2000, 2001, log=True)
+
+    variants["other builder"] = ui.figure(other, "T") is ui.figure(one, "T")
+    st.session_state["same"] = {name: fig if isinstance(fig, bool) else fig is first for name, fig in variants.items()}
     st.session_state["json"] = pio.to_json(first, validate=False)
     st.session_state["built"] = pio.to_json(charts.line_chart(data, "T", "u", look, 2000, 2001), validate=False)
     st.plotly_chart(first)  # drawing it must leave the kept figure as it was

@@ -1,4 +1,5 @@
 """Every page as AppTest runs it on the bundled snapshot: renders, reproduces deep links, falls back with a notice."""
+import io
 import json
 import re
 import shutil
@@ -9,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from sti import settings, store
+from sti import export, settings, store
 
 APP = str(settings.ROOT / "dashboard.py")
 PAGES = {"overview": "app_pages/overview.py", "areas": "app_pages/areas.py", "country": "app_pages/country.py",
@@ -238,6 +239,36 @@ def test_the_data_page_reads_a_database_written_before_series_stats(database, op
     at = open_page("data")
     for shown, expected in zip(at.dataframe, new.dataframe, strict=True):  # catalogue with vintages, coverage
         pd.testing.assert_frame_equal(shown.value, expected.value)
+    con = duckdb.connect(str(old), read_only=True)
+    assert "series_stats" not in {t for (t,) in con.execute("SHOW TABLES").fetchall()}  # read as it was, not rebuilt
+    con.close()
+
+
+DOWNLOAD_VIEWS = [("overview", {}), ("areas", {}), ("areas", {"area": "sme"}), ("areas", {"area": "digital"}),
+                  ("country", {}), ("cooperation", {}), ("explorer", {}), ("explorer", {"chart": "bar"}),
+                  ("explorer", {"chart": "map"}), ("explorer", {"chart": "scatter"}), ("data", {})]
+
+
+@pytest.mark.parametrize(("page", "query"), DOWNLOAD_VIEWS)
+def test_every_download_a_page_offers_makes_its_csv(open_page, monkeypatch, page, query):
+    """Chart files are made when their button is clicked, so AppTest never makes them: make each one here."""
+    offered = {}
+    button = st.download_button
+
+    def recording(label, data, *args, **kwargs):
+        offered[kwargs["key"]] = data
+        return button(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", recording)
+    open_page(page, **query)
+    files = {key: data for key, data in offered.items() if not key.startswith("dl-all-")}  # whole DB: test_export
+    assert files
+    for key, data in files.items():
+        frame = pd.read_csv(io.BytesIO(data() if callable(data) else data))
+        assert len(frame.columns) > 1, key
+        if key.startswith(("dl-line-", "dl-bar-", "dl-explorer", "dl-trend-", "dl-timeline-", "dl-headlines")):
+            assert list(frame.columns[:10]) == export.TIDY_COLUMNS + export.PROVENANCE_COLUMNS, key
+            assert len(frame) and frame["licence"].notna().all(), key
 
 
 def test_a_map_of_aggregates_only_says_there_is_nothing_to_map(open_page):

@@ -116,15 +116,11 @@ def test_observation_count_is_the_summarys_row_count(con):
 
 
 def test_the_catalogue_tables_hold_what_row_by_row_inserts_held(catalog):
-    frames, rows = duckdb.connect(), duckdb.connect()
-    for c in (frames, rows):
-        queries.create_schema(c)
+    frames = duckdb.connect()
+    queries.create_schema(frames)
     queries.insert_catalog(frames, catalog)
     for table, values in queries._catalog_rows(catalog).items():
-        if values:
-            rows.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
-        select = f"SELECT * FROM {table} ORDER BY rowid"  # insertion order too
-        assert frames.execute(select).fetchall() == rows.execute(select).fetchall() == values, table
+        assert frames.table(table).fetchall() == values, table  # every value, type and NULL, in catalogue order
     assert frames.execute("SELECT count(*) FROM country WHERE since IS NULL").fetchone()[0] > 0
     assert frames.execute("SELECT count(*) FROM indicator WHERE higher_is_better IS NULL").fetchone()[0] > 0
 
