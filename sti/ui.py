@@ -201,6 +201,10 @@ def _figure(name: str, _builder: Callable[..., go.Figure], *args: object, **kwar
 Rows = pd.DataFrame | Callable[[], pd.DataFrame]  # a frame, or what makes it when it is needed
 
 
+def _made(data: Rows) -> pd.DataFrame:
+    return data() if callable(data) else data
+
+
 def chart(fig: go.Figure, data: Rows, caption: str, file_name: str, key: str, *, with_caveats: bool = True) -> None:
     """Render a figure with its source caption, the caveats on what it draws, and a CSV download of exactly `data`
     (the rows it draws, with licence, citation and caveats). `with_caveats=False` where the page shows the caveats
@@ -208,7 +212,7 @@ def chart(fig: go.Figure, data: Rows, caption: str, file_name: str, key: str, *,
     st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"chart-{key}")
     st.caption(caption)
     if with_caveats:
-        data = data() if callable(data) else data
+        data = _made(data)
         caveat_notes(catalog(), data)
     download(data, file_name, key)
 
@@ -216,7 +220,7 @@ def chart(fig: go.Figure, data: Rows, caption: str, file_name: str, key: str, *,
 def download(data: Rows, file_name: str, key: str, label: str = "Download the data (CSV)") -> None:
     """A CSV download button whose file is made when it is clicked: on a page of 26 charts, making every file on
     every rerun was a quarter of the page's time, for files rarely wanted."""
-    st.download_button(label, lambda: export.csv_bytes(data() if callable(data) else data), file_name=file_name,
+    st.download_button(label, lambda: export.csv_bytes(_made(data)), file_name=file_name,
                        mime="text/csv", key=f"dl-{key}", icon=":material/download:", on_click="ignore")
 
 
